@@ -1,0 +1,3 @@
+from .centernet_pose import CenterNetPose
+
+__all__ = ['CenterNetPose']

@@ -1,0 +1,230 @@
+"""CenterNet multi-person pose targets (Zhou et al., "Objects as Points", 2019) and their decoding."""
+from math import ceil
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmdet.models.utils.gaussian_target import (gaussian_radius, gen_gaussian_target, get_local_maximum,
+                                                get_topk_from_heatmap, transpose_and_gather_feat)
+from mmpose.codecs.base import BaseKeypointCodec
+from mmpose.registry import KEYPOINT_CODECS
+from torch import Tensor
+
+# value of the centre peak of a person without any usable keypoint: just below 1, so the focal loss treats it as
+# neither a positive nor (with the (1 - y)^4 weight) a penalised negative -- CenterNet's "ignore" rule
+IGNORE_PEAK = 0.9999
+
+
+@KEYPOINT_CODECS.register_module()
+class CenterNetPose(BaseKeypointCodec):
+    """Person centres, box sizes and per-person keypoint offsets on a map of ``stride`` (CenterNet multi-pose).
+
+    All targets live on the output map of size ``(W, H) = input_size / stride``; coordinates are divided by the
+    stride, ``c`` is the box centre and ``ĉ = floor(c)`` the centre pixel.
+
+    Encoded (N' <= ``max_instances`` regression persons, K keypoints):
+
+    - ``heatmaps`` (1 + K, H, W): channel 0 the person-centre heatmap, a Gaussian at ``ĉ`` with the CornerNet
+      radius of the box at ``min_overlap``; channels 1.. the keypoint heatmaps with the same radius
+    - ``centre_indices`` (N',): flat index ``ĉ_y * W + ĉ_x``
+    - ``box_sizes`` (N', 2): box (w, h); ``centre_offsets`` (N', 2): ``c - ĉ``
+    - ``keypoint_offsets`` (N', K, 2): ``p_k - ĉ``; ``keypoint_weights`` (N', K): 1 where keypoint k is annotated
+      (visibility > 0) and inside the output map, else 0 (its offset target is then 0)
+    - ``keypoint_indices`` (N', K) and ``keypoint_subpixel_offsets`` (N', K, 2): ``floor(p_k)`` as a flat
+      index and ``p_k - floor(p_k)``, for the keypoint heatmaps' sub-pixel offset branch
+
+    Persons: a box clipped to the map with zero width or height is skipped. A person with no usable keypoint
+    (crowd regions, ``num_keypoints == 0``, all keypoints outside the map) gets a centre peak of 0.9999, which
+    the focal loss neither rewards nor penalises, and no regression target. Of the others, the
+    ``max_instances`` largest boxes get regression targets; any further person still gets its centre and
+    keypoint Gaussians, so it is not taught as background, but no offsets (dropping the smallest people
+    loses the least supervision, as they cover the fewest pixels and are the most often mislabelled).
+
+    Args:
+        input_size (tuple): model input (w, h), used for training targets
+        stride (int): output stride. Defaults to 4
+        min_overlap (float): IoU of the CornerNet radius rule. Defaults to 0.7
+        max_instances (int): people with regression targets per image. Defaults to 32
+        decode_topk (int): centre peaks kept by :meth:`decode`. Defaults to 100
+        decode_score_thr (float): minimum centre score of a decoded person. Defaults to 0.01
+        refine (bool): snap regressed keypoints to keypoint-heatmap peaks (:meth:`decode`). Defaults to True
+        refine_score_thr (float): minimum peak score for snapping. Defaults to 0.1
+        refine_dist_ratio (float): maximum snapping distance as a share of max(box w, h). Defaults to 0.3
+    """
+
+    auxiliary_encode_keys = {'bbox'}
+    # PackPoseInputs replaces (does not merge) its default packing tables with these
+    field_mapping_table = dict(heatmaps='heatmaps')
+    label_mapping_table = dict(
+        centre_indices='centre_indices',
+        box_sizes='box_sizes',
+        centre_offsets='centre_offsets',
+        keypoint_offsets='keypoint_offsets',
+        keypoint_weights='keypoint_weights',
+        keypoint_indices='keypoint_indices',
+        keypoint_subpixel_offsets='keypoint_subpixel_offsets',
+    )
+
+    def __init__(self,
+                 input_size: Tuple[int, int] = (512, 512),
+                 stride: int = 4,
+                 min_overlap: float = 0.7,
+                 max_instances: int = 32,
+                 decode_topk: int = 100,
+                 decode_score_thr: float = 0.01,
+                 refine: bool = True,
+                 refine_score_thr: float = 0.1,
+                 refine_dist_ratio: float = 0.3):
+        super().__init__()
+        if input_size[0] % stride or input_size[1] % stride:
+            raise ValueError(f'input_size {input_size} must be a multiple of stride {stride}')
+        self.input_size = tuple(input_size)
+        self.stride = stride
+        self.heatmap_size = (input_size[0] // stride, input_size[1] // stride)
+        self.min_overlap = min_overlap
+        self.max_instances = max_instances
+        self.decode_topk = decode_topk
+        self.decode_score_thr = decode_score_thr
+        self.refine = refine
+        self.refine_score_thr = refine_score_thr
+        self.refine_dist_ratio = refine_dist_ratio
+
+    def encode(self,
+               keypoints: np.ndarray,
+               keypoints_visible: Optional[np.ndarray] = None,
+               bbox: Optional[np.ndarray] = None) -> dict:
+        """Encode people in input-image pixels into the targets above.
+
+        Args:
+            keypoints (np.ndarray): (N, K, 2) in model-input pixels
+            keypoints_visible (np.ndarray): (N, K) COCO visibility (> 0: annotated)
+            bbox (np.ndarray): boxes in model-input pixels, (N, 4) xyxy or (N, 4, 2) corners after an affine
+        """
+        if bbox is None:
+            raise ValueError('CenterNetPose.encode needs the person boxes: results["bbox"] is missing')
+        N, K = keypoints.shape[:2]
+        if keypoints_visible is None:
+            keypoints_visible = np.ones((N, K), dtype=np.float32)
+        W, H = self.heatmap_size
+        s = self.stride
+        kpts = np.asarray(keypoints, dtype=np.float32)[..., :2] / s
+        pts = np.asarray(bbox, dtype=np.float32).reshape(N, -1, 2) / s if N else np.zeros((0, 2, 2), np.float32)
+        boxes = np.concatenate([pts.min(1), pts.max(1)], axis=1)  # (N, 4) xyxy on the map
+        boxes[:, 0::2] = boxes[:, 0::2].clip(0, W - 1)
+        boxes[:, 1::2] = boxes[:, 1::2].clip(0, H - 1)
+        sizes = boxes[:, 2:] - boxes[:, :2]
+        centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+
+        finite = np.isfinite(kpts).all(-1)
+        inside = finite & (kpts >= 0).all(-1) & (kpts[..., 0] < W) & (kpts[..., 1] < H)
+        usable = (keypoints_visible > 0) & inside  # (N, K)
+        has_box = np.isfinite(boxes).all(1) & (sizes > 0).all(1)
+        positive = has_box & usable.any(1)
+        order = np.argsort(-(sizes[:, 0] * sizes[:, 1]) * positive, kind='stable')
+        regress = order[:int(positive.sum())][:self.max_instances]
+
+        heatmaps = torch.zeros((1 + K, H, W), dtype=torch.float32)
+        radii = np.zeros(N, dtype=np.int64)
+        for n in np.flatnonzero(has_box):
+            radii[n] = max(0, int(gaussian_radius((ceil(sizes[n, 1]), ceil(sizes[n, 0])), self.min_overlap)))
+            ct = centres[n].astype(np.int64).tolist()
+            gen_gaussian_target(heatmaps[0], ct, radii[n], k=1 if positive[n] else IGNORE_PEAK)
+            for k in np.flatnonzero(usable[n]):
+                gen_gaussian_target(heatmaps[1 + k], kpts[n, k].astype(np.int64).tolist(), radii[n])
+
+        ct_int = centres[regress].astype(np.int64).astype(np.float32)  # (N', 2)
+        weights = usable[regress].astype(np.float32)
+        kp = np.where(weights[..., None] > 0, kpts[regress], ct_int[:, None])  # masked -> offset 0, no NaN
+        kp_int = np.floor(kp)
+        return dict(
+            heatmaps=heatmaps.numpy(),
+            centre_indices=(ct_int[:, 1] * W + ct_int[:, 0]).astype(np.int64),
+            box_sizes=sizes[regress],
+            centre_offsets=centres[regress] - ct_int,
+            keypoint_offsets=(kp - ct_int[:, None]).astype(np.float32),
+            keypoint_weights=weights,
+            keypoint_indices=(kp_int[..., 1] * W + kp_int[..., 0]).astype(np.int64),
+            keypoint_subpixel_offsets=(kp - kp_int).astype(np.float32),
+        )
+
+    def decode(self,
+               centre_heatmap: Tensor,
+               box_sizes: Tensor,
+               centre_offsets: Tensor,
+               keypoint_offsets: Tensor,
+               keypoint_heatmaps: Optional[Tensor] = None,
+               keypoint_subpixel_offsets: Optional[Tensor] = None) -> List[Dict[str, Tensor]]:
+        """Decode a batch of output maps into people, in model-input pixels.
+
+        Peaks of the centre heatmap after 3x3 max-pooling, the ``decode_topk`` best with score >=
+        ``decode_score_thr``; keypoints = centre pixel + offsets. With ``refine`` and keypoint heatmaps, each
+        keypoint moves to the nearest keypoint-heatmap peak (plus its sub-pixel offset) that scores >=
+        ``refine_score_thr``, lies inside the person's box and within ``refine_dist_ratio * max(w, h)``.
+
+        Args:
+            centre_heatmap (Tensor): (B, 1, H, W) probabilities
+            box_sizes, centre_offsets (Tensor): (B, 2, H, W)
+            keypoint_offsets (Tensor): (B, K*2, H, W), (x, y) per keypoint
+            keypoint_heatmaps (Tensor, optional): (B, K, H, W) probabilities
+            keypoint_subpixel_offsets (Tensor, optional): (B, 2, H, W)
+
+        Returns:
+            list[dict]: per image, ``keypoints`` (N, K, 2), ``keypoint_scores`` (N, K) (the keypoint heatmap at
+            the keypoint, or the centre score without keypoint heatmaps), ``bboxes`` (N, 4) xyxy,
+            ``bbox_scores`` (N,) and ``indices`` (N,) flat centre pixels, for gathering other outputs.
+        """
+        B, _, H, W = centre_heatmap.shape
+        K = keypoint_offsets.shape[1] // 2
+        topk = min(self.decode_topk, H * W)
+        scores, inds, _, ys, xs = get_topk_from_heatmap(get_local_maximum(centre_heatmap), k=topk)
+        centre_px = torch.stack([xs, ys.float()], dim=-1)  # (B, k, 2)
+        sizes = transpose_and_gather_feat(box_sizes, inds)
+        centres = centre_px + transpose_and_gather_feat(centre_offsets, inds)
+        bboxes = torch.cat([centres - sizes / 2, centres + sizes / 2], dim=-1)  # (B, k, 4)
+        kpts = centre_px[:, :, None] + transpose_and_gather_feat(keypoint_offsets, inds).view(B, topk, K, 2)
+
+        if keypoint_heatmaps is not None:
+            if self.refine:
+                kpts = self._snap_to_peaks(kpts, bboxes, keypoint_heatmaps, keypoint_subpixel_offsets)
+            px = kpts.round().long()
+            px_x, px_y = px[..., 0].clamp(0, W - 1), px[..., 1].clamp(0, H - 1)
+            kpt_scores = keypoint_heatmaps.flatten(2).gather(2, (px_y * W + px_x).transpose(1, 2).reshape(
+                B, K, topk)).transpose(1, 2)  # (B, k, K)
+        else:
+            kpt_scores = scores[..., None].expand(B, topk, K)
+
+        keep = scores >= self.decode_score_thr
+        return [
+            dict(keypoints=kpts[b, keep[b]] * self.stride,
+                 keypoint_scores=kpt_scores[b, keep[b]],
+                 bboxes=bboxes[b, keep[b]] * self.stride,
+                 bbox_scores=scores[b, keep[b]],
+                 indices=inds[b, keep[b]]) for b in range(B)
+        ]
+
+    def _snap_to_peaks(self, kpts: Tensor, bboxes: Tensor, heatmaps: Tensor,
+                       subpixel_offsets: Optional[Tensor]) -> Tensor:
+        """CenterNet's keypoint refinement, vectorised over people and keypoints.
+
+        Args:
+            kpts (Tensor): (B, N, K, 2) regressed keypoints on the map; bboxes (Tensor): (B, N, 4)
+            heatmaps (Tensor): (B, K, H, W); subpixel_offsets (Tensor, optional): (B, 2, H, W)
+        """
+        B, N, K, _ = kpts.shape
+        H, W = heatmaps.shape[-2:]
+        peaks = get_local_maximum(heatmaps).flatten(2)  # (B, K, H*W)
+        cand_scores, cand_inds = peaks.topk(min(N, H * W), dim=-1)  # (B, K, C), best peaks per keypoint type
+        C = cand_inds.shape[-1]
+        cand = torch.stack([(cand_inds % W).float(), (cand_inds // W).float()], dim=-1)  # (B, K, C, 2)
+        if subpixel_offsets is not None:
+            cand = cand + transpose_and_gather_feat(subpixel_offsets, cand_inds.view(B, K * C)).view(B, K, C, 2)
+        dist = (kpts[:, :, :, None] - cand[:, None]).norm(dim=-1)  # (B, N, K, C)
+        dist = dist.masked_fill((cand_scores < self.refine_score_thr)[:, None], float('inf'))
+        min_dist, nearest = dist.min(dim=-1)  # (B, N, K)
+        snapped = cand[:, None].expand(B, N, K, C, 2).gather(3, nearest[..., None, None].expand(B, N, K, 1,
+                                                                                              2)).squeeze(3)
+        x1, y1, x2, y2 = (bboxes[..., i, None] for i in range(4))  # (B, N, 1) each
+        ok = ((min_dist <= self.refine_dist_ratio * torch.maximum(x2 - x1, y2 - y1))
+              & (snapped[..., 0] >= x1) & (snapped[..., 0] <= x2) & (snapped[..., 1] >= y1)
+              & (snapped[..., 1] <= y2))  # an infinite distance (no peak above threshold) fails here
+        return torch.where(ok[..., None], snapped, kpts)

@@ -1,0 +1,3 @@
+from .centernet_mdn_head import CenterNetMDNHead
+
+__all__ = ['CenterNetMDNHead']

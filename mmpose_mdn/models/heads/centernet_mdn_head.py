@@ -1,0 +1,269 @@
+"""CenterNet multi-pose head whose keypoint-offset branch is an L1 regressor or a mixture density network."""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.structures import InstanceData
+from mmpose.models.heads.base_head import BaseHead
+from mmpose.models.utils.tta import flip_heatmaps
+from mmpose.registry import KEYPOINT_CODECS, MODELS
+from mmpose.utils.typing import ConfigType, Features, OptConfigType, OptSampleList, Predictions
+from torch import Tensor, nn
+
+from ..losses.mdn_loss import mdn_channels, mdn_parameters
+
+HEATMAP_BIAS = -2.19  # sigmoid(-2.19) = 0.1: the focal-loss prior of CenterNet / RetinaNet
+BRANCHES = ('centre_heatmap', 'box_size', 'centre_offset', 'keypoint_heatmaps', 'keypoint_subpixel_offset',
+            'keypoint_offset')
+
+
+def branch(in_channels: int, feat_channels: int, out_channels: int, bias: Optional[float] = None) -> nn.Module:
+    """3x3 conv + ReLU + 1x1 conv, CenterNet's output branch."""
+    out = nn.Conv2d(feat_channels, out_channels, 1)
+    if bias is not None:
+        nn.init.constant_(out.bias, bias)
+    return nn.Sequential(nn.Conv2d(in_channels, feat_channels, 3, padding=1), nn.ReLU(inplace=True), out)
+
+
+def heatmap_probs(logits: Tensor) -> Tensor:
+    """Sigmoid in float32 clamped to [1e-4, 1 - 1e-4], so the focal loss never takes log(0) (fp16 included)."""
+    return logits.float().sigmoid().clamp(1e-4, 1 - 1e-4)
+
+
+def gather(maps: Tensor, indices: Tensor) -> Tensor:
+    """Values of (B, C, H, W) maps at flat batch indices b*H*W + y*W + x: (*indices.shape, C)."""
+    B, C, H, W = maps.shape
+    return maps.permute(0, 2, 3, 1).reshape(B * H * W, C)[indices]
+
+
+@MODELS.register_module()
+class CenterNetMDNHead(BaseHead):
+    """Person centres, boxes, keypoint heatmaps and per-person keypoint offsets (CenterNet multi-pose), the
+    offsets from a mixture density network ("Mixture density networks find viewpoint the dominant factor for
+    accurate spatial offset regression") or from plain L1 regression.
+
+    Branches per stack, each :func:`branch`: centre heatmap (1), box size (2), centre offset (2), keypoint
+    heatmaps (K), keypoint sub-pixel offset (2) and keypoint offset: K*2 (L1) or M*(2K+3) (MDN: means
+    M*K*2, sigma M*2, mixing logits M; see :func:`mdn_parameters`). Heatmap biases start at -2.19.
+
+    With several stacks (the per-stack feature list of an hourglass) each stack has its own branches, the losses
+    are averaged over stacks and predictions come from the last one.
+
+    Args:
+        in_channels (int): channels of each stack's feature map
+        num_keypoints (int): K
+        num_components (int, optional): M >= 1 for the MDN offset branch; ``None`` for the L1 base model
+        min_sigma (float): floor of the MDN sigma in output pixels. Defaults to 10 (the paper's value)
+        feat_channels (int): width of each branch's 3x3 conv. Defaults to 256
+        num_stacks (int): stacks with their own branches (the last ``num_stacks`` features). Defaults to 1
+        centre_loss, keypoint_heatmap_loss (dict): focal losses on probabilities
+        box_size_loss, centre_offset_loss, keypoint_subpixel_loss (dict): L1 losses
+        offset_loss (dict, optional): ``MDNLoss`` (weight 0.1) for MDN, ``L1Loss`` (weight 1) for the base model
+        decoder (dict): the :class:`CenterNetPose` codec
+
+    ``test_cfg``: ``flip_test`` (L1 base model only: MDN predicts in a single, flip-free pass),
+    ``component`` (``'max'``: the component of largest pi, default; ``'mean'``: the pi-weighted mean of the
+    means; an int: that component) and ``ignore_components`` (components removed before the rule, pi
+    renormalised over the rest).
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 num_keypoints: int = 17,
+                 num_components: Optional[int] = None,
+                 min_sigma: float = 10.0,
+                 feat_channels: int = 256,
+                 num_stacks: int = 1,
+                 centre_loss: ConfigType = dict(type='FocalHeatmapLoss', loss_weight=1.0),
+                 keypoint_heatmap_loss: ConfigType = dict(type='FocalHeatmapLoss', loss_weight=1.0),
+                 box_size_loss: ConfigType = dict(type='L1Loss', loss_weight=0.1),
+                 centre_offset_loss: ConfigType = dict(type='L1Loss', loss_weight=1.0),
+                 keypoint_subpixel_loss: ConfigType = dict(type='L1Loss', loss_weight=1.0),
+                 offset_loss: OptConfigType = None,
+                 decoder: OptConfigType = None,
+                 init_cfg: OptConfigType = None):
+        super().__init__(init_cfg)
+        if num_components is not None and num_components < 1:
+            raise ValueError(f'num_components must be >= 1 (or None for the L1 base model), got {num_components}')
+        self.num_keypoints = K = num_keypoints
+        self.num_components = num_components
+        self.min_sigma = min_sigma
+        self.num_stacks = num_stacks
+        out_channels = dict(
+            centre_heatmap=1,
+            box_size=2,
+            centre_offset=2,
+            keypoint_heatmaps=K,
+            keypoint_subpixel_offset=2,
+            keypoint_offset=K * 2 if num_components is None else mdn_channels(num_components, K))
+        self.stacks = nn.ModuleList(
+            nn.ModuleDict({
+                name: branch(in_channels, feat_channels, c, HEATMAP_BIAS if 'heatmap' in name else None)
+                for name, c in out_channels.items()
+            }) for _ in range(num_stacks))
+
+        if offset_loss is None:
+            offset_loss = (dict(type='L1Loss', loss_weight=1.0)
+                           if num_components is None else dict(type='MDNLoss', loss_weight=0.1))
+        self.centre_loss = MODELS.build(centre_loss)
+        self.keypoint_heatmap_loss = MODELS.build(keypoint_heatmap_loss)
+        self.box_size_loss = MODELS.build(box_size_loss)
+        self.centre_offset_loss = MODELS.build(centre_offset_loss)
+        self.keypoint_subpixel_loss = MODELS.build(keypoint_subpixel_loss)
+        self.offset_loss = MODELS.build(offset_loss)
+        self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
+
+    @property
+    def is_mdn(self) -> bool:
+        return self.num_components is not None
+
+    def forward(self, feats: Features) -> List[Dict[str, Tensor]]:
+        """Raw output maps (B, C, H, W) per stack, from the last ``num_stacks`` features."""
+        if len(feats) < self.num_stacks:
+            raise ValueError(f'CenterNetMDNHead has {self.num_stacks} stacks but got {len(feats)} feature maps')
+        return [{name: layer(x)
+                 for name, layer in stack.items()}
+                for stack, x in zip(self.stacks, feats[-self.num_stacks:])]
+
+    # ---------------------------------------------------------------- training
+    def loss(self, feats: Features, batch_data_samples: OptSampleList, train_cfg: ConfigType = {}) -> dict:
+        """Losses of every stack, averaged over stacks (the paper's eq. 6 with the configured weights)."""
+        heatmaps = torch.stack([d.gt_fields.heatmaps for d in batch_data_samples])  # (B, 1+K, H, W)
+        B, _, H, W = heatmaps.shape
+        labels = [d.gt_instance_labels for d in batch_data_samples]
+        offset = [torch.full_like(lb.centre_indices, b * H * W) for b, lb in enumerate(labels)]
+        centre_inds = torch.cat([lb.centre_indices for lb in labels]) + torch.cat(offset)  # (P,)
+        kpt_inds = torch.cat([lb.keypoint_indices for lb in labels]) + torch.cat(offset)[:, None]  # (P, K)
+        cat = lambda key: torch.cat([lb[key] for lb in labels]).float()  # noqa: E731
+        box_sizes, centre_offsets = cat('box_sizes'), cat('centre_offsets')
+        kpt_offsets, kpt_weights, kpt_sub = cat('keypoint_offsets'), cat('keypoint_weights'), cat(
+            'keypoint_subpixel_offsets')
+        P, K = kpt_weights.shape
+
+        losses = dict()
+        outs = self.forward(feats)
+        for out in outs:
+            stack_losses = dict(
+                loss_centre=self.centre_loss(heatmap_probs(out['centre_heatmap']), heatmaps[:, :1]),
+                loss_kpt_heatmap=self.keypoint_heatmap_loss(heatmap_probs(out['keypoint_heatmaps']), heatmaps[:,
+                                                                                                              1:]),
+                loss_box_size=self._l1(self.box_size_loss, gather(out['box_size'], centre_inds), box_sizes),
+                loss_centre_offset=self._l1(self.centre_offset_loss, gather(out['centre_offset'], centre_inds),
+                                            centre_offsets),
+                loss_kpt_subpixel=self._l1(self.keypoint_subpixel_loss,
+                                           gather(out['keypoint_subpixel_offset'], kpt_inds), kpt_sub, kpt_weights),
+            )
+            raw = gather(out['keypoint_offset'], centre_inds)
+            if self.is_mdn:
+                means, sigmas, log_pi = mdn_parameters(raw, self.num_components, K, self.min_sigma)
+                stack_losses['loss_mdn'] = self.offset_loss(means, sigmas, log_pi, kpt_offsets, kpt_weights)
+            else:
+                stack_losses['loss_offset'] = self._l1(self.offset_loss, raw.view(P, K, 2), kpt_offsets,
+                                                       kpt_weights)
+            for k, v in stack_losses.items():
+                losses[k] = losses.get(k, 0) + v / len(outs)
+        return losses
+
+    @staticmethod
+    def _l1(loss: nn.Module, pred: Tensor, target: Tensor, weights: Optional[Tensor] = None) -> Tensor:
+        """The loss on the entries whose weight is > 0 (CenterNet's normalisation by the mask's sum)."""
+        if weights is not None:
+            keep = weights > 0
+            pred, target = pred[keep], target[keep]
+        if pred.numel() == 0:
+            return pred.sum() * 0
+        return loss(pred.float(), target)
+
+    # ---------------------------------------------------------------- inference
+    def predict(self, feats: Features, batch_data_samples: OptSampleList, test_cfg: ConfigType = {}) -> Predictions:
+        """Decode people per image from the last stack (or the flip-averaged maps with ``flip_test``)."""
+        if test_cfg.get('flip_test', False):
+            if self.is_mdn:
+                raise ValueError('flip_test is for the L1 base model; the MDN head predicts in one flip-free pass '
+                                 '(set test_cfg.flip_test=False)')
+            maps = self._flip_average(feats, batch_data_samples[0].metainfo['flip_indices'])
+        else:
+            maps = self.forward(feats)[-1]
+            maps['centre_heatmap'] = heatmap_probs(maps['centre_heatmap'])
+            maps['keypoint_heatmaps'] = heatmap_probs(maps['keypoint_heatmaps'])
+        return self.predict_by_feat(maps, test_cfg)
+
+    def predict_by_feat(self, maps: Dict[str, Tensor], test_cfg: ConfigType = {}) -> Predictions:
+        """People per image, in model-input pixels (the estimator maps them to the image).
+
+        Args:
+            maps (dict): one stack's output maps (B, C, H, W) by branch name, heatmaps as probabilities
+
+        Returns:
+            list[InstanceData]: ``keypoints`` (N, K, 2), ``keypoint_scores`` (N, K), ``bboxes`` (N, 4) xyxy,
+            ``bbox_scores`` (N,); for MDN also ``components`` (N,) the chosen component, ``mixture_probs``
+            (N, M) the renormalised pi and ``sigmas`` (N, 2) the chosen component's sigma in model-input pixels.
+        """
+        if self.decoder is None:
+            raise ValueError('CenterNetMDNHead.predict needs a decoder (the CenterNetPose codec)')
+        mixture = None
+        if self.is_mdn:
+            offsets, mixture = self._select_component(maps['keypoint_offset'], test_cfg)
+        else:
+            offsets = maps['keypoint_offset']
+        people = self.decoder.decode(maps['centre_heatmap'], maps['box_size'].float(), maps['centre_offset'].float(),
+                                     offsets.float(), maps['keypoint_heatmaps'],
+                                     maps['keypoint_subpixel_offset'].float())
+        preds = []
+        for b, person in enumerate(people):
+            inst = InstanceData()
+            for key in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
+                inst.set_field(person[key].detach().cpu().numpy(), key)
+            if mixture is not None:
+                for key, dense in mixture.items():  # (B, H*W, ...) -> (N, ...)
+                    inst.set_field(dense[b, person['indices']].detach().cpu().numpy(), key)
+            preds.append(inst)
+        return preds
+
+    def _select_component(self, raw: Tensor, test_cfg: ConfigType) -> Tuple[Tensor, Dict[str, Tensor]]:
+        """Per-pixel keypoint offsets (B, K*2, H, W) from the MDN outputs by ``test_cfg``'s component rule.
+
+        Returns the offsets and, per pixel (B, H*W, ...), ``components``, ``mixture_probs`` and ``sigmas``.
+        """
+        B, _, H, W = raw.shape
+        M, K = self.num_components, self.num_keypoints
+        means, sigmas, log_pi = mdn_parameters(raw.float().flatten(2).transpose(1, 2), M, K, self.min_sigma)
+        ignore = list(test_cfg.get('ignore_components', []))
+        if any(not 0 <= m < M for m in ignore) or len(set(ignore)) >= M:
+            raise ValueError(f'ignore_components={ignore} must name some, not all, of components 0..{M - 1}')
+        if ignore:
+            log_pi = log_pi.clone()
+            log_pi[..., ignore] = float('-inf')
+        pi = log_pi.softmax(dim=-1)  # (B, H*W, M), renormalised over the kept components
+        rule = test_cfg.get('component', 'max')
+        if isinstance(rule, int) and not isinstance(rule, bool):
+            if not 0 <= rule < M or rule in ignore:
+                raise ValueError(f'test_cfg.component={rule} is not one of the kept components of 0..{M - 1}')
+            comp = torch.full(pi.shape[:-1], rule, dtype=torch.long, device=pi.device)
+        elif rule in ('max', 'mean'):
+            comp = pi.argmax(dim=-1)
+        else:
+            raise ValueError(f"test_cfg.component must be 'max', 'mean' or a component index, got {rule!r}")
+        if rule == 'mean':
+            offsets = (pi[..., None, None] * means).sum(dim=2)  # (B, H*W, K, 2)
+        else:
+            offsets = means.gather(2, comp[..., None, None, None].expand(B, H * W, 1, K, 2)).squeeze(2)
+        chosen_sigma = sigmas.gather(2, comp[..., None, None].expand(B, H * W, 1, 2)).squeeze(2)
+        offsets = offsets.flatten(2).transpose(1, 2).reshape(B, K * 2, H, W)
+        stride = self.decoder.stride
+        return offsets, dict(components=comp, mixture_probs=pi, sigmas=chosen_sigma * stride)
+
+    def _flip_average(self, feats: Sequence[Features], flip_indices: List[int]) -> Dict[str, Tensor]:
+        """Average the original and the horizontally flipped input's maps (CenterNet's flip test): heatmaps,
+        box sizes and keypoint offsets (x negated, left/right swapped); sub-pixel offsets from the original."""
+        orig, flipped = (self.forward(f)[-1] for f in feats)
+        return dict(
+            centre_heatmap=(heatmap_probs(orig['centre_heatmap']) +
+                            flip_heatmaps(heatmap_probs(flipped['centre_heatmap']), shift_heatmap=False)) / 2,
+            keypoint_heatmaps=(heatmap_probs(orig['keypoint_heatmaps']) + flip_heatmaps(
+                heatmap_probs(flipped['keypoint_heatmaps']), flip_indices, shift_heatmap=False)) / 2,
+            box_size=(orig['box_size'] + flip_heatmaps(flipped['box_size'], shift_heatmap=False)) / 2,
+            keypoint_offset=(orig['keypoint_offset'] + flip_heatmaps(
+                flipped['keypoint_offset'], flip_indices, flip_mode='offset', shift_heatmap=False)) / 2,
+            centre_offset=orig['centre_offset'],
+            keypoint_subpixel_offset=orig['keypoint_subpixel_offset'])

@@ -1,0 +1,76 @@
+"""Mixture density network over a person's keypoint offsets: parameter activations and the mixture NLL."""
+import math
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.registry import MODELS
+from torch import Tensor, nn
+
+
+def mdn_channels(num_components: int, num_keypoints: int) -> int:
+    """Output channels of an MDN offset branch: M*K*2 means, M*2 sigma and M mixing logits."""
+    return num_components * (2 * num_keypoints + 3)
+
+
+def mdn_parameters(raw: Tensor, num_components: int, num_keypoints: int,
+                   min_sigma: float) -> Tuple[Tensor, Tensor, Tensor]:
+    """Split raw MDN outputs (..., M*(2K+3)) into mixture parameters.
+
+    Returns:
+        means (..., M, K, 2) offsets; sigmas (..., M, 2) = ELU(x) + 1 + ``min_sigma`` > ``min_sigma`` (x and y,
+        shared by the keypoints of a person); log_pi (..., M) = log_softmax of the mixing logits.
+    """
+    M, K = num_components, num_keypoints
+    means, sigmas, logits = raw.split([M * K * 2, M * 2, M], dim=-1)
+    means = means.unflatten(-1, (M, K, 2))
+    sigmas = F.elu(sigmas.unflatten(-1, (M, 2))) + 1 + min_sigma
+    return means, sigmas, F.log_softmax(logits, dim=-1)
+
+
+@MODELS.register_module()
+class MDNLoss(nn.Module):
+    """Negative log-likelihood of keypoint offsets under a mixture of axis-aligned Gaussians.
+
+    For person n with offset targets o (K, 2) and keypoint mask w (K,):
+
+    .. math::
+        -\\log \\sum_m \\pi_m \\prod_{k: w_k=1} \\prod_{a\\in\\{x,y\\}}
+            \\mathcal{N}(o_{k,a};\\ \\mu_{m,k,a},\\ (\\sigma_{m,a} v_k)^2)
+
+    computed with LogSumExp over m, where v_k are the dataset's keypoint sigmas. Masked keypoints leave both
+    the squared error and the normaliser; persons without an annotated keypoint are dropped; the mean over the
+    remaining persons is returned. Computed in float32, so it stays finite under fp16 autocast.
+
+    Args:
+        metainfo (str, optional): dataset meta file with ``sigmas`` (v_k), as mmpose's ``OKSLoss`` takes it.
+            Defaults to COCO's.
+        loss_weight (float): Defaults to 0.1 (the paper's eq. 6)
+    """
+
+    def __init__(self, metainfo: Optional[str] = 'configs/_base_/datasets/coco.py', loss_weight: float = 0.1):
+        super().__init__()
+        sigmas = parse_pose_metainfo(dict(from_file=metainfo))['sigmas']
+        self.register_buffer('keypoint_sigmas', torch.as_tensor(sigmas, dtype=torch.float32), persistent=False)
+        self.loss_weight = loss_weight
+
+    def forward(self, means: Tensor, sigmas: Tensor, log_pi: Tensor, target: Tensor, weights: Tensor) -> Tensor:
+        """
+        Args:
+            means (Tensor): (N, M, K, 2); sigmas (Tensor): (N, M, 2); log_pi (Tensor): (N, M)
+            target (Tensor): (N, K, 2) offsets; weights (Tensor): (N, K), 1 for annotated keypoints
+        """
+        if means.shape[-2] != self.keypoint_sigmas.numel():
+            raise ValueError(f'MDNLoss has {self.keypoint_sigmas.numel()} keypoint sigmas from its metainfo, '
+                             f'the offsets have {means.shape[-2]} keypoints')
+        keep = weights.sum(-1) > 0
+        if not keep.any():
+            return (means.sum() + sigmas.sum() + log_pi.sum()) * 0
+        means, sigmas, log_pi = means[keep].float(), sigmas[keep].float(), log_pi[keep].float()
+        target, w = target[keep].float(), weights[keep].float()[:, None, :, None]  # w: (N, 1, K, 1)
+        std = sigmas[:, :, None, :] * self.keypoint_sigmas[None, None, :, None]  # (N, M, K, 2)
+        z = (target[:, None] - means) / std
+        log_normal = -0.5 * z.square() - std.log() - 0.5 * math.log(2 * math.pi)
+        log_lik = torch.where(w > 0, log_normal * w, 0).sum(dim=(2, 3))  # (N, M)
+        return -torch.logsumexp(log_pi + log_lik, dim=1).mean() * self.loss_weight

@@ -1,0 +1,134 @@
+"""CenterNetPose targets and decoding on hand-made people whose answers are known."""
+import numpy as np
+import pytest
+import torch
+from mmdet.models.utils.gaussian_target import gaussian_radius
+
+from mmpose_mdn.codecs import CenterNetPose
+from mmpose_mdn.codecs.centernet_pose import IGNORE_PEAK
+
+K = 17
+
+
+def person(x0, y0, w, h, vis=2):
+    """A box (x0, y0, w, h) in input pixels with keypoints spread inside it."""
+    rng = np.random.default_rng(int(x0 * 7 + y0))
+    kpts = np.stack([x0 + rng.uniform(0.05, 0.95, K) * w, y0 + rng.uniform(0.05, 0.95, K) * h], -1)
+    return kpts.astype(np.float32), np.full(K, vis, np.float32), np.array([x0, y0, x0 + w, y0 + h], np.float32)
+
+
+def encode(codec, people):
+    kpts, vis, boxes = (np.stack(x) for x in zip(*people))
+    return codec.encode(kpts, vis, bbox=boxes)
+
+
+def test_targets_of_one_person():
+    codec = CenterNetPose(input_size=(128, 96), stride=4)
+    kpts, vis, box = person(20.5, 10.25, 60, 70)
+    vis[3] = 0  # unannotated
+    kpts[4] = (500, 20)  # annotated but outside the map
+    enc = codec.encode(kpts[None], vis[None], bbox=box[None])
+    assert enc['heatmaps'].shape == (1 + K, 24, 32)
+    c = np.array([20.5 + 30, 10.25 + 35]) / 4
+    ci = np.floor(c).astype(int)
+    assert enc['centre_indices'].tolist() == [ci[1] * 32 + ci[0]]
+    assert enc['heatmaps'][0, ci[1], ci[0]] == 1 and enc['heatmaps'][0].sum() > 1  # a Gaussian, peak 1
+    np.testing.assert_allclose(enc['box_sizes'][0], [15, 17.5])
+    np.testing.assert_allclose(enc['centre_offsets'][0], c - ci, atol=1e-6)
+    expect_w = np.ones(K)
+    expect_w[[3, 4]] = 0
+    np.testing.assert_array_equal(enc['keypoint_weights'][0], expect_w)
+    ok = expect_w > 0
+    np.testing.assert_allclose(enc['keypoint_offsets'][0][ok], kpts[ok] / 4 - ci, atol=1e-5)
+    assert (enc['keypoint_offsets'][0][~ok] == 0).all()
+    kp_int = np.floor(kpts[ok] / 4)
+    np.testing.assert_array_equal(enc['keypoint_indices'][0][ok], kp_int[:, 1] * 32 + kp_int[:, 0])
+    np.testing.assert_allclose(enc['keypoint_subpixel_offsets'][0][ok], kpts[ok] / 4 - kp_int, atol=1e-5)
+    assert enc['heatmaps'][1 + 3].max() == 0 and enc['heatmaps'][1 + 4].max() == 0
+    assert enc['heatmaps'][1 + 0].max() == 1
+
+
+def test_radius_is_cornernet_rule():
+    codec = CenterNetPose(input_size=(256, 256), stride=4)
+    enc = encode(codec, [person(40, 40, 120, 160)])
+    r = int(gaussian_radius((40, 30), 0.7))
+    row = enc['heatmaps'][0].max(0)
+    assert (row > 0).sum() == 2 * r + 1
+
+
+def test_person_without_keypoints_is_an_ignored_centre():
+    codec = CenterNetPose(input_size=(128, 128))
+    p = person(10, 10, 50, 60, vis=0)
+    enc = encode(codec, [p, person(70, 60, 40, 50)])
+    assert len(enc['centre_indices']) == 1  # only the annotated person regresses
+    peaks = np.sort(enc['heatmaps'][0].ravel())[-2:]
+    np.testing.assert_allclose(peaks, [IGNORE_PEAK, 1.0], rtol=1e-6)
+
+
+def test_max_instances_keeps_the_largest_and_draws_all():
+    codec = CenterNetPose(input_size=(256, 256), max_instances=2)
+    people = [person(5 + 50 * i, 5 + 40 * i, 20 + 10 * i, 30 + 10 * i) for i in range(4)]
+    enc = encode(codec, people)
+    assert len(enc['centre_indices']) == 2
+    np.testing.assert_allclose(enc['box_sizes'], [[50 / 4, 60 / 4], [40 / 4, 50 / 4]])
+    assert (enc['heatmaps'][0] == 1).sum() == 4  # the dropped ones still have their centre peak
+
+
+def test_empty_image_and_nan_keypoints():
+    codec = CenterNetPose(input_size=(64, 64))
+    enc = codec.encode(np.zeros((0, K, 2), np.float32), np.zeros((0, K)), bbox=np.zeros((0, 4)))
+    assert enc['heatmaps'].max() == 0 and enc['keypoint_offsets'].shape == (0, K, 2)
+    kpts, vis, box = person(5, 5, 40, 40)
+    kpts[2] = np.nan
+    enc = codec.encode(kpts[None], vis[None], bbox=box[None])
+    assert enc['keypoint_weights'][0, 2] == 0 and np.isfinite(enc['keypoint_offsets']).all()
+
+
+def test_missing_bbox_is_a_clear_error():
+    with pytest.raises(ValueError, match='bbox'):
+        CenterNetPose(input_size=(64, 64)).encode(np.zeros((1, K, 2)), np.ones((1, K)))
+
+
+def dense_maps(codec, enc, jitter=0.0):
+    H, W = enc['heatmaps'].shape[1:]
+    maps = dict(centre_heatmap=torch.from_numpy(enc['heatmaps'][None, :1]),
+                keypoint_heatmaps=torch.from_numpy(enc['heatmaps'][None, 1:]))
+    for key, c, inds, val in [('box_size', 2, enc['centre_indices'], enc['box_sizes']),
+                              ('centre_offset', 2, enc['centre_indices'], enc['centre_offsets']),
+                              ('keypoint_offset', 2 * K, enc['centre_indices'],
+                               enc['keypoint_offsets'].reshape(-1, 2 * K) + jitter)]:
+        m = torch.zeros(c, H * W)
+        m[:, inds] = torch.from_numpy(val).float().T
+        maps[key] = m.view(1, c, H, W)
+    w = enc['keypoint_weights'] > 0
+    m = torch.zeros(2, H * W)
+    m[:, enc['keypoint_indices'][w]] = torch.from_numpy(enc['keypoint_subpixel_offsets'][w]).T
+    maps['keypoint_subpixel_offset'] = m.view(1, 2, H, W)
+    return maps
+
+
+@pytest.mark.parametrize('refine', [True, False])
+def test_decode_inverts_encode(refine):
+    codec = CenterNetPose(input_size=(256, 256), refine=refine)
+    people = [person(10, 20, 90, 120), person(130, 60, 80, 150)]
+    enc = encode(codec, people)
+    out = codec.decode(**dense_maps(codec, enc))[0]
+    assert len(out['bbox_scores']) == 2
+    order = np.argsort(out['bboxes'][:, 0].numpy())
+    np.testing.assert_allclose(out['keypoints'].numpy()[order], np.stack([p[0] for p in people]), atol=1e-3)
+    np.testing.assert_allclose(out['bboxes'].numpy()[order], np.stack([p[2] for p in people]), atol=1e-3)
+
+
+def test_refinement_snaps_within_radius_only():
+    codec = CenterNetPose(input_size=(256, 256), refine=True)
+    people = [person(10, 20, 90, 120)]
+    enc = encode(codec, people)
+    # regressed keypoints off by 2 output px: refined back onto the heatmap peaks (0.3 * max(w,h) = 9 px)
+    out = codec.decode(**dense_maps(codec, enc, jitter=2.0))[0]
+    np.testing.assert_allclose(out['keypoints'][0].numpy(), people[0][0], atol=1e-3)
+    # off by 20 output px: too far, the regressed point is kept
+    out = codec.decode(**dense_maps(codec, enc, jitter=20.0))[0]
+    np.testing.assert_allclose(out['keypoints'][0].numpy(), people[0][0] + 80, atol=1e-3)
+    codec.refine = False
+    out = codec.decode(**dense_maps(codec, enc, jitter=2.0))[0]
+    np.testing.assert_allclose(out['keypoints'][0].numpy(), people[0][0] + 8, atol=1e-3)

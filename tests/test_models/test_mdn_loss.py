@@ -1,0 +1,80 @@
+"""MDNLoss against an independent mixture built from torch.distributions."""
+import pytest
+import torch
+from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
+
+from mmpose_mdn.models.losses import MDNLoss, mdn_parameters
+
+COCO_SIGMAS = torch.tensor([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89,
+                            .89]) / 10.0
+
+
+def reference_nll(means, sigmas, log_pi, target, weights):
+    """Mean over persons with >= 1 annotated keypoint of -log p(target), each person's own keypoint subset."""
+    nlls = []
+    for n in range(means.shape[0]):
+        keep = weights[n] > 0
+        if not keep.any():
+            continue
+        scale = sigmas[n][:, None, :] * COCO_SIGMAS[keep][None, :, None]  # (M, K', 2)
+        comp = Independent(Normal(means[n][:, keep], scale), 2)
+        mix = MixtureSameFamily(Categorical(logits=log_pi[n]), comp)
+        nlls.append(-mix.log_prob(target[n][keep]))
+    return torch.stack(nlls).mean()
+
+
+def random_inputs(M, N=6, K=17, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    raw = torch.randn(N, M * (2 * K + 3), generator=g) * 3
+    means, sigmas, log_pi = mdn_parameters(raw, M, K, min_sigma=10.0)
+    target = torch.randn(N, K, 2, generator=g) * 20
+    weights = (torch.rand(N, K, generator=g) > 0.3).float()
+    weights[1] = 0  # a person without annotated keypoints is dropped
+    return means.double(), sigmas.double(), log_pi.double(), target.double(), weights.double()
+
+
+@pytest.mark.parametrize('M', [1, 2, 3])
+def test_matches_torch_distributions(M):
+    means, sigmas, log_pi, target, weights = random_inputs(M)
+    loss = MDNLoss(loss_weight=1.0).double()(means, sigmas, log_pi, target, weights)
+    ref = reference_nll(means, sigmas, log_pi, target, weights)
+    torch.testing.assert_close(loss, ref, rtol=1e-5, atol=0)
+
+
+def test_parameters_respect_sigma_floor_and_simplex():
+    raw = torch.randn(4, 3 * 37) * 50
+    means, sigmas, log_pi = mdn_parameters(raw, 3, 17, min_sigma=10.0)
+    assert means.shape == (4, 3, 17, 2) and sigmas.shape == (4, 3, 2) and log_pi.shape == (4, 3)
+    assert (sigmas >= 10.0).all()
+    torch.testing.assert_close(log_pi.exp().sum(-1), torch.ones(4))
+
+
+def test_finite_gradients_at_large_errors():
+    raw = torch.randn(5, 3 * 37, requires_grad=True)
+    means, sigmas, log_pi = mdn_parameters(raw, 3, 17, min_sigma=10.0)
+    target = torch.full((5, 17, 2), 1e4)
+    loss = MDNLoss()(means, sigmas, log_pi, target, torch.ones(5, 17))
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(raw.grad).all() and raw.grad.abs().sum() > 0
+
+
+def test_finite_under_fp16_autocast():
+    raw = torch.randn(5, 2 * 37, requires_grad=True)
+    with torch.autocast('cpu', dtype=torch.float16):
+        means, sigmas, log_pi = mdn_parameters(raw.half(), 2, 17, min_sigma=10.0)
+        loss = MDNLoss()(means, sigmas, log_pi, torch.full((5, 17, 2), 1e4), torch.ones(5, 17))
+    loss.backward()
+    assert loss.dtype == torch.float32 and torch.isfinite(loss) and torch.isfinite(raw.grad).all()
+
+
+def test_no_annotated_person_gives_zero_with_gradient():
+    raw = torch.randn(2, 37, requires_grad=True)
+    loss = MDNLoss()(*mdn_parameters(raw, 1, 17, 10.0), torch.zeros(2, 17, 2), torch.zeros(2, 17))
+    loss.backward()
+    assert loss.item() == 0 and raw.grad is not None
+
+
+def test_keypoint_count_must_match_metainfo():
+    means, sigmas, log_pi = mdn_parameters(torch.randn(1, 2 * 14 + 3), 1, 14, 10.0)
+    with pytest.raises(ValueError, match='17 keypoint sigmas'):
+        MDNLoss()(means, sigmas, log_pi, torch.zeros(1, 14, 2), torch.ones(1, 14))
