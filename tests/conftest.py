@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+import mmpose_mdn  # noqa: F401  registers the components, as custom_imports does for configs
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get('MDN_DATA', ROOT.parent / 'shared' / 'data'))
 
@@ -35,7 +37,7 @@ def tiny_estimator_cfg(num_components=3, input_size=(128, 128), flip_test=False,
         test_cfg=dict(flip_test=flip_test))
 
 
-META_KEYS = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index', 'ori_shape', 'img_shape', 'input_size',
+META_KEYS = ('id', 'img_id', 'img_path', 'crowd_index', 'ori_shape', 'img_shape', 'input_size',
              'input_center', 'input_scale', 'flip', 'flip_direction', 'flip_indices', 'raw_ann_info')
 
 # (folder, annotation file, image prefix) of each real set

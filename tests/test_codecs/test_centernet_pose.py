@@ -11,9 +11,12 @@ K = 17
 
 
 def person(x0, y0, w, h, vis=2):
-    """A box (x0, y0, w, h) in input pixels with keypoints spread inside it."""
+    """A box (x0, y0, w, h) in input pixels with keypoints in the cells of a 5x4 grid inside it, jittered within
+    the middle 40 % of each cell."""
     rng = np.random.default_rng(int(x0 * 7 + y0))
-    kpts = np.stack([x0 + rng.uniform(0.05, 0.95, K) * w, y0 + rng.uniform(0.05, 0.95, K) * h], -1)
+    col, row = np.arange(K) % 5, np.arange(K) // 5
+    kpts = np.stack([x0 + (col + rng.uniform(0.3, 0.7, K)) / 5 * w, y0 + (row + rng.uniform(0.3, 0.7, K)) / 4 * h],
+                    -1)
     return kpts.astype(np.float32), np.full(K, vis, np.float32), np.array([x0, y0, x0 + w, y0 + h], np.float32)
 
 
@@ -101,9 +104,10 @@ def dense_maps(codec, enc, jitter=0.0):
         m[:, inds] = torch.from_numpy(val).float().T
         maps[key] = m.view(1, c, H, W)
     w = enc['keypoint_weights'] > 0
-    m = torch.zeros(2, H * W)
-    m[:, enc['keypoint_indices'][w]] = torch.from_numpy(enc['keypoint_subpixel_offsets'][w]).T
-    maps['keypoint_subpixel_offset'] = m.view(1, 2, H, W)
+    m = torch.zeros(K, 2, H * W)
+    for k in range(K):
+        m[k, :, enc['keypoint_indices'][w[:, k], k]] = torch.from_numpy(enc['keypoint_subpixel_offsets'][w[:, k], k]).T
+    maps['keypoint_subpixel_offset'] = m.view(1, 2 * K, H, W)
     return maps
 
 
@@ -132,3 +136,13 @@ def test_refinement_snaps_within_radius_only():
     codec.refine = False
     out = codec.decode(**dense_maps(codec, enc, jitter=2.0))[0]
     np.testing.assert_allclose(out['keypoints'][0].numpy(), people[0][0] + 8, atol=1e-3)
+
+
+def test_keypoints_sharing_a_pixel_refine_exactly():
+    """Nose and eyes of a small face in one output pixel keep their own sub-pixel offsets."""
+    codec = CenterNetPose(input_size=(128, 128), refine=True)
+    kpts, vis, box = person(20, 20, 60, 80)
+    kpts[0], kpts[1], kpts[2] = (41.2, 30.3), (42.9, 31.8), (40.1, 28.6)  # all in output pixel (10, 7)
+    enc = codec.encode(kpts[None], vis[None], bbox=box[None])
+    out = codec.decode(**dense_maps(codec, enc))[0]
+    np.testing.assert_allclose(out['keypoints'][0].numpy(), kpts, atol=1e-4)

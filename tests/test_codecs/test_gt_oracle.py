@@ -8,7 +8,7 @@ from conftest import META_KEYS, SETS, data_dir, tiny_estimator_cfg
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS, METRICS, MODELS, TRANSFORMS
-from mmpose.structures.bbox import bbox_xyxy2corner
+from mmpose.structures.bbox import bbox_xyxy2corner, get_warp_matrix
 
 INPUT = (512, 512)
 
@@ -20,15 +20,17 @@ def as_network_output(enc: dict, K: int) -> dict:
 
     def dense(channels, inds, values):
         m = torch.zeros(channels, H * W)
-        m[:, torch.as_tensor(inds)] = torch.as_tensor(values, dtype=torch.float32).reshape(len(inds), -1).T
+        m[:, torch.as_tensor(inds)] = torch.as_tensor(values, dtype=torch.float32).reshape(len(inds), channels).T
         return m.view(1, channels, H, W)
 
     ci, w = enc['centre_indices'], enc['keypoint_weights'] > 0
     return dict(
         centre_heatmap=hm[:, :1], keypoint_heatmaps=hm[:, 1:],
         box_size=dense(2, ci, enc['box_sizes']), centre_offset=dense(2, ci, enc['centre_offsets']),
-        keypoint_offset=dense(2 * K, ci, enc['keypoint_offsets'].reshape(len(ci), -1)),
-        keypoint_subpixel_offset=dense(2, enc['keypoint_indices'][w], enc['keypoint_subpixel_offsets'][w]))
+        keypoint_offset=dense(2 * K, ci, enc['keypoint_offsets'].reshape(len(ci), 2 * K)),
+        keypoint_subpixel_offset=torch.cat([
+            dense(2, enc['keypoint_indices'][w[:, k], k], enc['keypoint_subpixel_offsets'][w[:, k], k])
+            for k in range(K)], dim=1))
 
 
 def oracle_ap(name: str, refine: bool) -> float:
@@ -51,8 +53,10 @@ def oracle_ap(name: str, refine: bool) -> float:
         kpts = results.get('keypoints', np.zeros((0, K, 2), np.float32))
         vis = results.get('keypoints_visible', np.zeros((0, K), np.float32))
         bbox = results.get('bbox', np.zeros((0, 4), np.float32))
-        warp = results['warp_mat']
-        enc = codec.encode(cv2.transform(kpts, warp), vis, bbox=cv2.transform(bbox_xyxy2corner(bbox), warp))
+        warp = get_warp_matrix(results['input_center'], results['input_scale'], 0, results['input_size'])
+        if len(kpts):  # cv2.transform returns None for an empty array
+            kpts, bbox = cv2.transform(kpts, warp), cv2.transform(bbox_xyxy2corner(bbox), warp)
+        enc = codec.encode(kpts, vis, bbox=bbox)
         sample = pack(results)['data_samples']
         preds = head.predict_by_feat(as_network_output(enc, K))
         model.add_pred_to_datasample(preds, None, [sample])

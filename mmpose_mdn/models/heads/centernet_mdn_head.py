@@ -36,6 +36,12 @@ def gather(maps: Tensor, indices: Tensor) -> Tensor:
     return maps.permute(0, 2, 3, 1).reshape(B * H * W, C)[indices]
 
 
+def gather_per_keypoint(maps: Tensor, indices: Tensor) -> Tensor:
+    """Keypoint k's (x, y) channels of (B, K*2, H, W) maps at its flat batch index indices[:, k]: (P, K, 2)."""
+    K = indices.shape[1]
+    return gather(maps, indices).view(-1, K, K, 2)[:, torch.arange(K), torch.arange(K)]
+
+
 @MODELS.register_module()
 class CenterNetMDNHead(BaseHead):
     """Person centres, boxes, keypoint heatmaps and per-person keypoint offsets (CenterNet multi-pose), the
@@ -43,7 +49,8 @@ class CenterNetMDNHead(BaseHead):
     accurate spatial offset regression") or from plain L1 regression.
 
     Branches per stack, each :func:`branch`: centre heatmap (1), box size (2), centre offset (2), keypoint
-    heatmaps (K), keypoint sub-pixel offset (2) and keypoint offset: K*2 (L1) or M*(2K+3) (MDN: means
+    heatmaps (K), keypoint sub-pixel offsets (K*2, one per keypoint type: see :class:`CenterNetPose`) and
+    keypoint offset: K*2 (L1) or M*(2K+3) (MDN: means
     M*K*2, sigma M*2, mixing logits M; see :func:`mdn_parameters`). Heatmap biases start at -2.19.
 
     With several stacks (the per-stack feature list of an hourglass) each stack has its own branches, the losses
@@ -94,7 +101,7 @@ class CenterNetMDNHead(BaseHead):
             box_size=2,
             centre_offset=2,
             keypoint_heatmaps=K,
-            keypoint_subpixel_offset=2,
+            keypoint_subpixel_offset=K * 2,
             keypoint_offset=K * 2 if num_components is None else mdn_channels(num_components, K))
         self.stacks = nn.ModuleList(
             nn.ModuleDict({
@@ -151,9 +158,10 @@ class CenterNetMDNHead(BaseHead):
                 loss_centre_offset=self._l1(self.centre_offset_loss, gather(out['centre_offset'], centre_inds),
                                             centre_offsets),
                 loss_kpt_subpixel=self._l1(self.keypoint_subpixel_loss,
-                                           gather(out['keypoint_subpixel_offset'], kpt_inds), kpt_sub, kpt_weights),
+                                           gather_per_keypoint(out['keypoint_subpixel_offset'], kpt_inds), kpt_sub,
+                                           kpt_weights),
             )
-            raw = gather(out['keypoint_offset'], centre_inds)
+            raw = gather(out['keypoint_offset'], centre_inds).float()  # MDN maths in float32 under AMP too
             if self.is_mdn:
                 means, sigmas, log_pi = mdn_parameters(raw, self.num_components, K, self.min_sigma)
                 stack_losses['loss_mdn'] = self.offset_loss(means, sigmas, log_pi, kpt_offsets, kpt_weights)
@@ -201,14 +209,11 @@ class CenterNetMDNHead(BaseHead):
         """
         if self.decoder is None:
             raise ValueError('CenterNetMDNHead.predict needs a decoder (the CenterNetPose codec)')
+        maps = {name: m.float() for name, m in maps.items()}
         mixture = None
         if self.is_mdn:
-            offsets, mixture = self._select_component(maps['keypoint_offset'], test_cfg)
-        else:
-            offsets = maps['keypoint_offset']
-        people = self.decoder.decode(maps['centre_heatmap'], maps['box_size'].float(), maps['centre_offset'].float(),
-                                     offsets.float(), maps['keypoint_heatmaps'],
-                                     maps['keypoint_subpixel_offset'].float())
+            maps['keypoint_offset'], mixture = self._select_component(maps['keypoint_offset'], test_cfg)
+        people = self.decoder.decode(**maps)
         preds = []
         for b, person in enumerate(people):
             inst = InstanceData()

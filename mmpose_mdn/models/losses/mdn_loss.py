@@ -1,9 +1,11 @@
 """Mixture density network over a person's keypoint offsets: parameter activations and the mixture NLL."""
 import math
+import os.path as osp
 from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
+import mmpose
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
 from torch import Tensor, nn
@@ -45,12 +47,14 @@ class MDNLoss(nn.Module):
 
     Args:
         metainfo (str, optional): dataset meta file with ``sigmas`` (v_k), as mmpose's ``OKSLoss`` takes it.
-            Defaults to COCO's.
+            Defaults to mmpose's COCO file.
         loss_weight (float): Defaults to 0.1 (the paper's eq. 6)
     """
 
-    def __init__(self, metainfo: Optional[str] = 'configs/_base_/datasets/coco.py', loss_weight: float = 0.1):
+    def __init__(self, metainfo: Optional[str] = None, loss_weight: float = 0.1):
         super().__init__()
+        if metainfo is None:
+            metainfo = osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_', 'datasets', 'coco.py')
         sigmas = parse_pose_metainfo(dict(from_file=metainfo))['sigmas']
         self.register_buffer('keypoint_sigmas', torch.as_tensor(sigmas, dtype=torch.float32), persistent=False)
         self.loss_weight = loss_weight

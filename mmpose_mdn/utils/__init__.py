@@ -1,0 +1,3 @@
+from .checkpoint import allow_mmengine_checkpoints, load_local_checkpoint
+
+__all__ = ['allow_mmengine_checkpoints', 'load_local_checkpoint']
