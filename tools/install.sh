@@ -76,8 +76,10 @@ else
     sed -i "s/-std=c++17/-std=c++$CXX_STD/g" "$work/mmcv-2.1.0/setup.py"
     grep -q -- "-std=c++$CXX_STD" "$work/mmcv-2.1.0/setup.py" || { say "could not set the C++ standard in mmcv's setup.py"; exit 1; }
     mkdir -p "$CACHE"
-    MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" wheel -q --no-deps --no-build-isolation \
-      "$work/mmcv-2.1.0" -w "$work/dist"
+    log=$CACHE/build.log
+    say "build log: $log"
+    MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" wheel --no-deps --no-build-isolation \
+      "$work/mmcv-2.1.0" -w "$work/dist" >"$log" 2>&1 || { tail -n 40 "$log" >&2; say "mmcv build failed"; exit 1; }
     cp "$work"/dist/mmcv-2.1.0-*.whl "$CACHE"/
     whl=$(ls "$CACHE"/mmcv-2.1.0-*.whl | head -n1)
   else
