@@ -1,7 +1,8 @@
-# 1x: 50 epochs, Adam 2.5e-4, lr x0.1 at epoch 40; batch 12 as in the paper (see auto_scale_lr)
+# 1x: 50 epochs, Adam 2.5e-4, lr x0.1 at epoch 40; batch 12 as in the paper (see auto_scale_lr).
+# The schedule carries the runtime: mmpose's default_runtime defines train_cfg/val_cfg/test_cfg, which
+# mmengine refuses to see defined again in a sibling base.
+_base_ = ['../default_runtime.py']
 train_cfg = dict(by_epoch=True, max_epochs=50, val_interval=10)
-val_cfg = dict()
-test_cfg = dict()
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2.5e-4))
 param_scheduler = [dict(type='MultiStepLR', begin=0, end=50, milestones=[40], gamma=0.1, by_epoch=True)]
 # `tools/train.py --auto-scale-lr` scales lr by (GPUs x train_dataloader.batch_size) / 12

@@ -1,0 +1,88 @@
+"""Test (and evaluate) a pose model: ``python tools/test.py CONFIG CHECKPOINT [--out results.json] ...``
+(mmpose's tools/test.py, runnable on CPU and under torchrun without CUDA).
+
+``--out FILE.json`` writes the metrics to FILE.json and the COCO-format predictions of CocoMetric to
+FILE.keypoints.json; ``--dump FILE.pkl`` pickles every prediction (mmengine's DumpResults)."""
+import argparse
+import os
+import os.path as osp
+
+import mmengine
+from mmengine.config import Config, DictAction
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from mmpose_mdn.utils import setup_cpu_distributed
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a pose model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the directory to save evaluation results')
+    parser.add_argument('--out', help='json file for the metrics; predictions go to <out stem>.keypoints.json')
+    parser.add_argument('--dump', help='pickle file for all predictions')
+    parser.add_argument('--show-dir', help='directory for images with predictions drawn')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value (lists as key="[a,b]" or key=a,b)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def evaluators(cfg):
+    return cfg.test_evaluator if isinstance(cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
+
+
+def merge_args(cfg, args):
+    """Merge command-line arguments into the config."""
+    cfg.launcher = args.launcher
+    cfg.load_from = args.checkpoint
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if args.show_dir is not None:
+        cfg.default_hooks.visualization.enable = True
+        cfg.default_hooks.visualization.out_dir = args.show_dir
+    if args.out is not None:
+        if not args.out.endswith('.json'):
+            raise ValueError(f'--out must be a .json file, got {args.out}')
+        for evaluator in evaluators(cfg):
+            if evaluator.get('type') == 'CocoMetric':
+                evaluator.outfile_prefix = osp.splitext(args.out)[0]
+    if args.dump is not None:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--dump must be a .pkl file, got {args.dump}')
+        cfg.test_evaluator = [*evaluators(cfg), dict(type='DumpResults', out_file_path=args.dump)]
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+class SaveMetrics(Hook):
+    """Write the test metrics to a json file."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def after_test_epoch(self, runner, metrics=None):
+        if metrics is not None:
+            mmengine.dump(metrics, self.path)
+
+
+def main():
+    args = parse_args()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    setup_cpu_distributed(cfg)
+    runner = Runner.from_cfg(cfg)
+    if args.out:
+        runner.register_hook(SaveMetrics(args.out), 'LOWEST')
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
