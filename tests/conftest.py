@@ -46,3 +46,36 @@ SETS = {
     'coco_test4': ('coco_test4', 'test_coco.json', ''),
     'ochuman_test3': ('ochuman_test3', 'test_ochuman.json', ''),
 }
+
+
+def run_tool(*args, timeout=600, env=None, check=True):
+    """Run one of the project's tools (a path under tools/ and its arguments) as a user would, from the repo root;
+    on failure the assertion shows the tool's output."""
+    import subprocess
+    import sys
+    script = str(ROOT / args[0])
+    cmd = ['bash', script] if script.endswith('.sh') else [sys.executable, script]
+    proc = subprocess.run([*cmd, *map(str, args[1:])], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    if check:
+        assert proc.returncode == 0, f'{" ".join(map(str, args))} failed ({proc.returncode}):\n' \
+                                     f'{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}'
+    return proc
+
+
+def scalars(work_dir) -> list:
+    """The training log records mmengine wrote (vis_data/scalars.json), in order."""
+    import json
+    files = sorted(Path(work_dir).glob('*/vis_data/scalars.json'))
+    return [json.loads(line) for f in files for line in f.read_text().splitlines() if line.strip()]
+
+
+MINI_MDN = 'configs/mdn/hg-tiny_mdn3_coco-mini.py'
+
+
+def mini_data_options() -> list:
+    """--cfg-options pointing a coco-mini config at the coco_mini folder found by data_dir (MDN_DATA aware)."""
+    root = f'{data_dir("coco_mini")}/'
+    ann = root + SETS['coco_mini'][1]
+    return [f'{split}_dataloader.dataset.data_root={root}' for split in ('train', 'val', 'test')] + [
+        f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']

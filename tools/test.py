@@ -15,7 +15,7 @@ from mmengine.runner import Runner
 from mmpose_mdn.utils import setup_cpu_distributed
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a pose model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -28,7 +28,7 @@ def parse_args():
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
@@ -38,7 +38,9 @@ def evaluators(cfg):
 
 
 def merge_args(cfg, args):
-    """Merge command-line arguments into the config."""
+    """Merge command-line arguments into the config (``--cfg-options`` first, so the flags apply on top)."""
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     cfg.load_from = args.checkpoint
     if args.work_dir is not None:
@@ -58,8 +60,6 @@ def merge_args(cfg, args):
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must be a .pkl file, got {args.dump}')
         cfg.test_evaluator = [*evaluators(cfg), dict(type='DumpResults', out_file_path=args.dump)]
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 

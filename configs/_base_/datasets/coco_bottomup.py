@@ -1,6 +1,7 @@
 # COCO person keypoints, bottom-up (one sample per image), CenterNet's targets at stride 4.
 # Override the data with --cfg-options data_root=... or train_dataloader.dataset.ann_file=...
-dataset_type = 'CocoDataset'
+# mmpose's CocoDataset with annotations checked while parsed (NaN / negative boxes fail naming file and field)
+dataset_type = 'ValidatedCocoDataset'
 data_mode = 'bottomup'
 data_root = 'data/coco/'
 

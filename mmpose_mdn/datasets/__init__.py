@@ -1,0 +1,3 @@
+from .validated_coco import ValidatedCocoDataset
+
+__all__ = ['ValidatedCocoDataset']

@@ -1,0 +1,54 @@
+"""tools/train.py -> tools/test.py -> mmpose.apis.init_model on coco_mini, run as a user runs them."""
+import json
+
+import mmengine
+import numpy as np
+import pytest
+
+from conftest import MINI_MDN, ROOT, data_dir, mini_data_options, run_tool, scalars
+
+EPOCHS = 3  # 9 iterations of 4 images each: 27 iterations
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('train')
+    run_tool('tools/train.py', MINI_MDN, '--work-dir', work_dir, '--no-validate', '--cfg-options',
+             *mini_data_options(), f'train_cfg.max_epochs={EPOCHS}', 'default_hooks.logger.interval=1',
+             f'default_hooks.checkpoint.interval={EPOCHS}', 'randomness.seed=0')
+    return work_dir
+
+
+def test_train_losses_finite_and_decreasing(trained):
+    records = [r for r in scalars(trained) if 'loss' in r]
+    assert len(records) == EPOCHS * 9
+    losses = np.array([r['loss'] for r in records])
+    assert np.isfinite(losses).all()
+    assert all(np.isfinite(r['loss_mdn']) for r in records)
+    assert losses[-5:].mean() < 0.8 * losses[:5].mean(), losses
+    assert (trained / f'epoch_{EPOCHS}.pth').is_file()
+
+
+def test_test_tool_writes_metrics_and_predictions(trained, tmp_path):
+    out = tmp_path / 'result.json'
+    run_tool('tools/test.py', MINI_MDN, trained / f'epoch_{EPOCHS}.pth', '--work-dir', tmp_path, '--out', out,
+             '--dump', tmp_path / 'preds.pkl', '--cfg-options', *mini_data_options())
+    metrics = json.loads(out.read_text())
+    assert 0 <= metrics['coco/AP'] <= 1 and 'coco/AR' in metrics
+    predictions = json.loads((tmp_path / 'result.keypoints.json').read_text())
+    assert predictions and all(len(p['keypoints']) == 17 * 3 and p['category_id'] == 1 for p in predictions)
+    dumped = mmengine.load(tmp_path / "preds.pkl")  # written by this test
+    assert len(dumped) == 79  # every coco_mini val image, people or not
+    inst = dumped[0]['pred_instances']
+    assert inst['keypoints'].shape[1:] == (17, 2) and inst['mixture_probs'].shape[1] == 3
+
+
+def test_init_model_loads_checkpoint_weights_only(trained):
+    """mmpose.apis.init_model reads the checkpoint under torch's weights-only unpickler and takes the dataset
+    meta from it; inference on a real image returns 17 keypoints per person."""
+    from mmpose.apis import inference_bottomup, init_model
+    model = init_model(str(ROOT / MINI_MDN), str(trained / f'epoch_{EPOCHS}.pth'), device='cpu')
+    assert model.dataset_meta['dataset_name'] == 'coco' and len(model.dataset_meta['sigmas']) == 17
+    image = next((data_dir('coco_test4')).glob('*.jpg'))
+    result = inference_bottomup(model, str(image))[0]
+    assert result.pred_instances.keypoints.shape[1:] == (17, 2)
