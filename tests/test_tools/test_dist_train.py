@@ -1,8 +1,8 @@
-"""tools/dist_train.sh with two CPU processes (torchrun, gloo), then tools/test.py on its checkpoint."""
+"""tools/dist_train.sh with two CPU processes (torchrun, gloo), then tools/dist_test.sh on its checkpoint."""
 import json
 import socket
 
-from conftest import MINI_MDN, mini_data_options, run_tool, scalars
+from conftest import MINI_MDN, SETS, data_dir, mini_data_options, run_tool, scalars
 
 
 def free_port() -> int:
@@ -20,6 +20,9 @@ def test_dist_train_two_cpu_processes(tmp_path):
     records = [r for r in scalars(work_dir) if 'loss' in r]
     assert len(records) == 9 and all(r['loss'] == r['loss'] for r in records)  # 36 / (2 x 2), no NaN
     out = tmp_path / 'test.json'
-    run_tool('tools/test.py', MINI_MDN, work_dir / 'epoch_1.pth', '--work-dir', tmp_path, '--out', out,
-             '--cfg-options', *mini_data_options())
+    run_tool('tools/dist_test.sh', MINI_MDN, work_dir / 'epoch_1.pth', 2, '--work-dir', tmp_path, '--out', out,
+             '--cfg-options', *mini_data_options(), env={'PORT': str(free_port())})
     assert 'coco/AP' in json.loads(out.read_text())
+    predictions = json.loads((tmp_path / 'test.keypoints.json').read_text())
+    assert {p['image_id'] for p in predictions} <= {img['id'] for img in json.loads(
+        (data_dir('coco_mini') / SETS['coco_mini'][1]).read_text())['images']}
