@@ -1,0 +1,3 @@
+from .hourglass_variants import HourglassVariantNet
+
+__all__ = ['HourglassVariantNet']

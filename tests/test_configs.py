@@ -1,0 +1,134 @@
+"""Every config under configs/ builds through the registries and runs one loss and one predict pass on a real
+coco_mini batch made by its own train / val pipelines at a reduced input size; the experiment matrix is complete
+and each config's name (hg[-capacity]_{base,mdnM}_{dataset}[_3x]) matches its settings."""
+import copy
+import importlib.util
+import random
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT, data_dir
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmpose.registry import DATASETS, MODELS
+
+CONFIGS = sorted(p for p in (ROOT / 'configs').rglob('*.py') if '_base_' not in p.parts)
+NAME = re.compile(r'hg(?P<capacity>|-small|-xsmall|-tiny)_(?P<offsets>base|mdn\d)_(?P<data>[a-z-]+)(?P<x3>_3x)?$')
+INPUT = (128, 128)  # a multiple of 4 * 2**5, the 5-level hourglass's total stride
+
+# the paper's matrix (Tables 1, 3, 5): capacity x offsets, 1x; LargeHG MDN1/MDN3 also 3x
+MATRIX = ({f'hg_{o}_coco' for o in ('base', 'mdn1', 'mdn2', 'mdn3')}
+          | {f'hg-{c}_{o}_coco' for c in ('small', 'xsmall') for o in ('base', 'mdn1', 'mdn2', 'mdn3', 'mdn5')}
+          | {'hg_mdn1_coco_3x', 'hg_mdn3_coco_3x'})
+BACKBONES = {'': ('mmdet.HourglassNet', (2, 2, 2, 2, 2, 4)), '-small': ('HourglassVariantNet', (2, 2, 2, 2, 2, 4)),
+             '-xsmall': ('HourglassVariantNet', (1, 1, 1, 1, 1, 3)), '-tiny': ('mmdet.HourglassNet', (1, 1, 1, 1))}
+
+
+def with_input_size(node, size):
+    """A copy of a config node with every ``input_size`` set to ``size``."""
+    if isinstance(node, dict):
+        return {k: size if k == 'input_size' else with_input_size(v, size) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return type(node)(with_input_size(v, size) for v in node)
+    return copy.deepcopy(node)
+
+
+def coco_mini_batch(cfg: Config, train: bool, n: int):
+    """The first ``n`` coco_mini images through the config's own train or val pipeline at ``INPUT``."""
+    split = 'train2017' if train else 'val2017'
+    pipeline = (cfg.train_dataloader if train else cfg.val_dataloader).dataset.pipeline
+    ds = DATASETS.build(dict(type='CocoDataset', data_root=str(data_dir('coco_mini')), data_mode='bottomup',
+                             ann_file=f'annotations/person_keypoints_{split}.json', data_prefix=dict(img=f'{split}/'),
+                             test_mode=not train, pipeline=with_input_size(pipeline, INPUT)))
+    return pseudo_collate([ds[i] for i in range(n)])
+
+
+def test_matrix_is_complete():
+    assert MATRIX <= {p.stem for p in CONFIGS}
+    assert [p.stem for p in CONFIGS if not NAME.match(p.stem)] == [], 'names: hg[-capacity]_{base,mdnM}_{data}[_3x]'
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
+def test_name_matches_settings(path):
+    cfg, name = Config.fromfile(path), NAME.match(path.stem)
+    backbone, head = cfg.model.backbone, cfg.model.head
+    assert (backbone.type, tuple(backbone.stage_blocks)) == BACKBONES[name['capacity']]
+    if backbone.type == 'HourglassVariantNet':
+        assert backbone.block == 'conv'
+    assert head.num_stacks == backbone.num_stacks
+    base = name['offsets'] == 'base'
+    assert head.num_components == (None if base else int(name['offsets'][3:]))
+    flip = cfg.model.test_cfg.flip_test
+    if not base:
+        assert flip is False  # MDN predicts in one flip-free pass
+    elif name['data'].startswith('coco'):
+        assert flip is True  # the paper tests the COCO base models with flip
+    if name['data'] == 'coco':  # the paper's schedules: 1x = 50 epochs, 3x = 150
+        assert cfg.train_cfg.max_epochs == (150 if name['x3'] else 50)
+
+
+@pytest.fixture(autouse=True)
+def seed():
+    init_default_scope('mmpose')
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
+def test_loss_and_predict_on_coco_mini(path):
+    cfg = Config.fromfile(path)
+    model = MODELS.build(with_input_size(cfg.model, INPUT))
+    M = cfg.model.head.num_components
+
+    # two images: train-mode BatchNorm needs two values per channel at the 1x1 deepest level
+    data = model.data_preprocessor(coco_mini_batch(cfg, train=True, n=2), training=True)
+    with torch.no_grad():
+        losses = model(**data, mode='loss')
+    assert ('loss_offset' if M is None else 'loss_mdn') in losses and len(losses) == 6
+    assert all(torch.isfinite(v) for v in losses.values()), losses
+
+    model.eval()
+    with torch.no_grad():
+        (sample, ) = model.test_step(coco_mini_batch(cfg, train=False, n=1))
+    pred = sample.pred_instances
+    n = len(pred)
+    assert pred.keypoints.shape == (n, 17, 2) and pred.keypoint_scores.shape == (n, 17) and n > 0
+    if M is not None:
+        assert pred.mixture_probs.shape == (n, M)
+
+
+def test_get_flops_tool():
+    """tools/analysis/get_flops.py on a config: parameters as torch counts them; the head's and its offset
+    branch's FLOPs are their convolutions' multiply-adds (counted here with forward hooks), and the total is the
+    network's convolutions plus a few percent of element-wise ops (BN, upsampling)."""
+    spec = importlib.util.spec_from_file_location('get_flops', ROOT / 'tools' / 'analysis' / 'get_flops.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cfg = Config.fromfile(ROOT / 'configs' / 'mdn' / 'hg-tiny_mdn3_coco-mini.py')
+    counted = tool.complexity(cfg, INPUT)
+
+    model = MODELS.build(cfg.model).eval()
+    macs = Counter()
+
+    def count(name):
+        def hook(conv, inputs, out):
+            k = conv.in_channels // conv.groups * conv.kernel_size[0] * conv.kernel_size[1]
+            macs['offset' if '.keypoint_offset.' in name else name.split('.')[0]] += out.numel() * k
+        return hook
+
+    for name, m in model.named_modules():
+        if isinstance(m, torch.nn.Conv2d):
+            m.register_forward_hook(count(name))
+    with torch.no_grad():
+        model._forward(torch.zeros(1, 3, *INPUT))
+    offset_params = sum(p.numel() for n, p in model.named_parameters() if '.keypoint_offset.' in n)
+    assert counted['params'] == sum(p.numel() for p in model.parameters())
+    assert counted['offset_params'] == offset_params and counted['head_params'] > offset_params
+    assert counted['offset_flops'] == macs['offset']
+    assert counted['head_flops'] == macs['head'] + macs['offset']
+    assert sum(macs.values()) < counted['flops'] < 1.05 * sum(macs.values())
