@@ -1,9 +1,18 @@
 # make test: install if needed (.venv at the repo root), then run the test suite
+# make demo: the viewpoint benchmark (L1 vs MDN1/2/3 on synthetic front/back people, ~15 min on 2 cores),
+#            report in work_dirs/viewpoint_benchmark/report.md; make demo-quick: its 2-3 minute CI variant
 PY := .venv/bin/python
+SEEDS ?= 0
 
-.PHONY: install test
+.PHONY: install test demo demo-quick
 install:
 	bash tools/install.sh
 
 test: install
 	$(PY) -m pytest tests
+
+demo: install
+	$(PY) demo/viewpoint_benchmark.py --seeds $(SEEDS)
+
+demo-quick: install
+	$(PY) demo/viewpoint_benchmark.py --quick --work-dir work_dirs/viewpoint_benchmark_quick

@@ -1,0 +1,5 @@
+from .viewpoint_metric import (VIEWS, ViewpointComponentMetric, align_components, box_iou, match_greedy,
+                               viewpoint_agreement)
+
+__all__ = ['VIEWS', 'ViewpointComponentMetric', 'align_components', 'box_iou', 'match_greedy',
+           'viewpoint_agreement']

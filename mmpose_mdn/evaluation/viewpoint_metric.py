@@ -1,0 +1,132 @@
+"""Agreement of MDN mixture components with the annotated viewpoint of people."""
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmpose.registry import METRICS
+from scipy.optimize import linear_sum_assignment
+
+VIEWS = ('front', 'back', 'side')
+LR_PAIRS = ((5, 6), (11, 12))  # COCO (left, right) shoulders and hips
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of xyxy boxes a (N, 4) and b (G, 4): (N, G)."""
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.prod(np.clip(rb - lt, 0, None), axis=-1)
+    area = lambda x: np.prod(x[:, 2:] - x[:, :2], axis=-1)  # noqa: E731
+    return inter / np.maximum(area(a)[:, None] + area(b)[None] - inter, 1e-9)
+
+
+def match_greedy(pred_boxes: np.ndarray, pred_scores: np.ndarray, gt_boxes: np.ndarray,
+                 iou_thr: float = 0.5) -> np.ndarray:
+    """COCO-style greedy matching: predictions by descending score take the unmatched ground truth of highest
+    IoU >= ``iou_thr``. Returns (G,) the matched prediction index per ground truth, -1 if none."""
+    match = np.full(len(gt_boxes), -1, dtype=np.int64)
+    if len(pred_boxes) == 0 or len(gt_boxes) == 0:
+        return match
+    iou = box_iou(pred_boxes, gt_boxes)
+    for p in np.argsort(-pred_scores, kind='stable'):
+        cand = np.where(match < 0, iou[p], -1.0)
+        g = int(cand.argmax())
+        if cand[g] >= iou_thr:
+            match[g] = p
+    return match
+
+
+def viewpoint_agreement(counts: np.ndarray) -> float:
+    """Share of front and back people whose component is the one assigned to their viewpoint, under the best
+    one-to-one assignment of components to the viewpoints (Hungarian on counts[:2]; with M = 1 only one
+    viewpoint gets a component).
+
+    Args:
+        counts (np.ndarray): (V, M) matched people per viewpoint (rows in :data:`VIEWS` order) and component
+    """
+    fb = counts[:2]
+    if fb.sum() == 0:
+        return float('nan')
+    rows, cols = linear_sum_assignment(fb, maximize=True)
+    return float(fb[rows, cols].sum() / fb.sum())
+
+
+def align_components(counts: np.ndarray) -> np.ndarray:
+    """Column order putting the components assigned to front, then back (as in :func:`viewpoint_agreement`)
+    first and the rest after: ``counts[:, order]`` makes tables of different runs comparable."""
+    rows, cols = linear_sum_assignment(counts[:2], maximize=True)
+    first = [int(c) for _, c in sorted(zip(rows, cols))]
+    return np.array(first + [m for m in range(counts.shape[1]) if m not in first])
+
+
+@METRICS.register_module()
+class ViewpointComponentMetric(BaseMetric):
+    """How the components chosen by an MDN head line up with the viewpoint stored in the annotations.
+
+    Per image, predictions (``bboxes``, ``bbox_scores``) are matched to the annotated people (``num_keypoints``
+    > 0, not crowd) by :func:`match_greedy`. ``C[v, m]`` counts matched people of viewpoint v (``raw_ann_info``'s
+    ``viewpoint``) whose prediction chose component m (``pred_instances.components``). Metrics, prefixed
+    ``viewpoint/``:
+
+    - ``matched``: share of annotated people that are matched (box recall at ``iou_thr``)
+    - ``lr_order``: over matched front and back people, the share of annotated shoulder and hip pairs whose
+      predicted left/right order in x is the annotated one: a regressor pulled between the two mirrored modes
+      gets it right only by chance
+    - ``agreement``: :func:`viewpoint_agreement` of C, for MDN heads
+    - ``<view>_c<m>``: C[v, m] / sum_m C[v, m]; ``<view>_n``: sum_m C[v, m]
+
+    Predictions without ``components`` (the L1 base model) give ``matched`` only.
+
+    Args:
+        iou_thr (float): box IoU for a match. Defaults to 0.5
+    """
+    default_prefix = 'viewpoint'
+
+    def __init__(self, iou_thr: float = 0.5, collect_device: str = 'cpu', prefix: Optional[str] = None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.iou_thr = iou_thr
+
+    def process(self, data_batch: Sequence[dict], data_samples: Sequence[dict]) -> None:
+        """Store per image (one result per sample, as mmengine's collection expects) a list of per annotated
+        person (viewpoint index, matched, chosen component or -1, M (0 without MDN), left/right pairs in the
+        annotated order, annotated pairs (of matched front and back people))."""
+        for sample in data_samples:
+            anns = [a for a in (sample.get('raw_ann_info') or [])
+                    if a.get('num_keypoints', 0) > 0 and not a.get('iscrowd', 0)]
+            people = []
+            gt = np.array([a['bbox'] for a in anns], dtype=np.float64).reshape(-1, 4)
+            gt[:, 2:] += gt[:, :2]
+            pred = sample['pred_instances']
+            match = match_greedy(np.asarray(pred['bboxes']).reshape(-1, 4), np.asarray(pred['bbox_scores']), gt,
+                                 self.iou_thr)
+            comps = pred.get('components')
+            M = np.asarray(pred['mixture_probs']).shape[-1] if comps is not None else 0
+            for a, p in zip(anns, match):
+                view = VIEWS.index(a['viewpoint'])
+                comp = int(comps[p]) if p >= 0 and M else -1
+                right = total = 0
+                if p >= 0 and view < 2:
+                    gt_kpts = np.asarray(a['keypoints'], dtype=np.float64).reshape(-1, 3)
+                    pred_x = np.asarray(pred['keypoints'])[p, :, 0]
+                    for left, rgt in LR_PAIRS:
+                        if gt_kpts[left, 2] > 0 and gt_kpts[rgt, 2] > 0:
+                            total += 1
+                            right += (pred_x[left] > pred_x[rgt]) == (gt_kpts[left, 0] > gt_kpts[rgt, 0])
+                people.append((view, int(p >= 0), comp, M, right, total))
+            self.results.append(people)
+
+    def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
+        res = np.array([p for people in results for p in people], dtype=np.int64).reshape(-1, 6)
+        metrics = dict(matched=float(res[:, 1].mean()) if len(res) else float('nan'),
+                       lr_order=float(res[:, 4].sum() / res[:, 5].sum()) if res[:, 5].sum() else float('nan'))
+        M = int(res[:, 3].max()) if len(res) else 0
+        if M == 0:
+            return metrics
+        hit = res[res[:, 1] > 0]
+        counts = np.zeros((len(VIEWS), M), dtype=np.int64)
+        np.add.at(counts, (hit[:, 0], hit[:, 2]), 1)
+        metrics['agreement'] = viewpoint_agreement(counts)
+        for v, view in enumerate(VIEWS):
+            metrics[f'{view}_n'] = int(counts[v].sum())
+            for m in range(M):
+                metrics[f'{view}_c{m}'] = float(counts[v, m] / max(counts[v].sum(), 1))
+        return metrics
