@@ -39,7 +39,8 @@ def train_and_score(name, iters, every, work):
     config, work = CONFIGS[name], work / name
     train_s = run('tools/train.py', config, '--work-dir', work, '--no-validate', '--cfg-options',
                   f'train_cfg.max_epochs={iters}', f'param_scheduler.0.end={iters}',
-                  f'param_scheduler.0.milestones=[{int(iters * 0.8)}]', f'default_hooks.checkpoint.interval={every}')
+                  f'param_scheduler.0.milestones=[{int(iters * 0.8)}]', f'default_hooks.checkpoint.interval={every}',
+                  'default_hooks.checkpoint.max_keep_ckpts=-1')
     rows = []
     for it in range(every, iters + 1, every):
         out = work / f'test_{it}.json'
