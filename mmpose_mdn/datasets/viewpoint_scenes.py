@@ -9,7 +9,9 @@ person's own left, ``y`` down, ``z`` forward. Seen under yaw ``θ`` (0: facing t
 so a front view (θ ≈ 0) shows the person's left keypoints on the image's right and a back view (θ ≈ 180°)
 mirrors them, while keypoint labels stay the person's own left/right (COCO's convention). Front and back views
 share torso, limbs and colours; only the head differs (face marks on a skin oval from the front, hair from the
-back), so the viewpoint is not visible at the person-centre pixel where the offsets are regressed.
+back), so the viewpoint is not visible at the person-centre pixel where the offsets are regressed (a network
+still reaches the head through its receptive field: see ``benchmarks/viewpoint.md``). Hands and elbow/knee shading
+make the joints of a uniformly coloured limb locatable.
 
 Annotations follow COCO: visibility 2 (visible), 1 (labelled, occluded by a nearer part, person or object),
 0 (outside the image, or an eye/nose on the far side of the head: unlabelled, stored as 0, 0, 0); ``bbox`` and
