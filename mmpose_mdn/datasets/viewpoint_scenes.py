@@ -27,6 +27,8 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import mmpose
 import numpy as np
+import torch
+from mmdet.structures.bbox import bbox_overlaps
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 VIEWPOINTS = ('front', 'back', 'side')
@@ -271,7 +273,8 @@ def render_scene(rng: np.random.Generator, size: int = 128, max_people: int = 3,
             view, yaw = sample_viewpoint(rng)
             person = Person(sample_pose(rng), yaw, h, origin, np.deg2rad(rng.uniform(-12, 12)), rng)
             box = np.r_[person.keypoints.min(0), person.keypoints.max(0)] + [-0.07 * h, -0.07 * h, 0.07 * h, 0]
-            if all(_iou(box, b) < 0.3 for _, _, b in people):
+            if all(bbox_overlaps(torch.from_numpy(box[None]), torch.from_numpy(b[None])).item() < 0.3
+                   for _, _, b in people):
                 people.append((person, view, box))
                 break
     people.sort(key=lambda p: p[0].height)
@@ -319,14 +322,6 @@ def render_scene(rng: np.random.Generator, size: int = 128, max_people: int = 3,
             segmentation=_polygons(mask), iscrowd=0, category_id=1, viewpoint=view,
             yaw=round(float(np.degrees(person.yaw)), 2)))
     return img, anns
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of two xyxy boxes."""
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 SPLIT_STREAMS = dict(train=0, val=1, test=2)

@@ -1,5 +1,5 @@
-from .viewpoint_metric import (VIEWS, ViewpointComponentMetric, align_components, box_iou, match_greedy,
+from .viewpoint_metric import (VIEWS, ViewpointComponentMetric, align_components, match_greedy,
                                viewpoint_agreement)
 
-__all__ = ['VIEWS', 'ViewpointComponentMetric', 'align_components', 'box_iou', 'match_greedy',
+__all__ = ['VIEWS', 'ViewpointComponentMetric', 'align_components', 'match_greedy',
            'viewpoint_agreement']

@@ -2,21 +2,14 @@
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+import torch
+from mmdet.structures.bbox import bbox_overlaps
 from mmengine.evaluator import BaseMetric
 from mmpose.registry import METRICS
 from scipy.optimize import linear_sum_assignment
 
 VIEWS = ('front', 'back', 'side')
 LR_PAIRS = ((5, 6), (11, 12))  # COCO (left, right) shoulders and hips
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of xyxy boxes a (N, 4) and b (G, 4): (N, G)."""
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=-1)
-    area = lambda x: np.prod(x[:, 2:] - x[:, :2], axis=-1)  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None] - inter, 1e-9)
 
 
 def match_greedy(pred_boxes: np.ndarray, pred_scores: np.ndarray, gt_boxes: np.ndarray,
@@ -26,7 +19,8 @@ def match_greedy(pred_boxes: np.ndarray, pred_scores: np.ndarray, gt_boxes: np.n
     match = np.full(len(gt_boxes), -1, dtype=np.int64)
     if len(pred_boxes) == 0 or len(gt_boxes) == 0:
         return match
-    iou = box_iou(pred_boxes, gt_boxes)
+    iou = bbox_overlaps(torch.as_tensor(pred_boxes, dtype=torch.float64),
+                        torch.as_tensor(gt_boxes, dtype=torch.float64)).numpy()  # (N, G)
     for p in np.argsort(-pred_scores, kind='stable'):
         cand = np.where(match < 0, iou[p], -1.0)
         g = int(cand.argmax())
