@@ -23,6 +23,8 @@ import time
 
 import cv2
 import numpy as np
+from mmpose.datasets import CocoDataset
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -36,8 +38,7 @@ MODELS = dict(L1='hg-tiny_base_viewpoint', MDN1='hg-tiny_mdn1_viewpoint', MDN2='
 SIZES = dict(full=dict(train=800, val=200, epochs=None), quick=dict(train=48, val=16, epochs=1))
 COCO_KEYS = ('AP', 'AP .5', 'AP .75', 'AR')
 COMPONENT_COLORS = ((0, 140, 255), (255, 120, 0), (60, 200, 60))  # BGR: orange, blue, green
-SKELETON = ((15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12), (5, 6), (5, 7), (6, 8), (7, 9),
-            (8, 10), (0, 1), (0, 2), (1, 3), (2, 4))
+SKELETON = parse_pose_metainfo(CocoDataset.METAINFO)['skeleton_links']
 
 
 def log(msg: str) -> None:

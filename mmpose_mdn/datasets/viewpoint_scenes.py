@@ -25,10 +25,10 @@ import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
 import cv2
-import mmpose
 import numpy as np
 import torch
 from mmdet.structures.bbox import bbox_overlaps
+from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 VIEWPOINTS = ('front', 'back', 'side')
@@ -343,8 +343,7 @@ def generate_viewpoint_scenes(out_dir: str, split: str = 'train', num_images: in
     img_dir, ann_dir = osp.join(out_dir, split), osp.join(out_dir, 'annotations')
     os.makedirs(img_dir, exist_ok=True)
     os.makedirs(ann_dir, exist_ok=True)
-    meta = parse_pose_metainfo(dict(from_file=osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs',
-                                                       '_base_', 'datasets', 'coco.py')))
+    meta = parse_pose_metainfo(CocoDataset.METAINFO)
     names = [meta['keypoint_id2name'][k] for k in range(meta['num_keypoints'])]
     skeleton = [[a + 1, b + 1] for a, b in meta['skeleton_links']]
     images, annotations = [], []

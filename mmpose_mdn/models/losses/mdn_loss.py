@@ -1,11 +1,10 @@
 """Mixture density network over a person's keypoint offsets: parameter activations and the mixture NLL."""
 import math
-import os.path as osp
 from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-import mmpose
+from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
 from torch import Tensor, nn
@@ -53,9 +52,7 @@ class MDNLoss(nn.Module):
 
     def __init__(self, metainfo: Optional[str] = None, loss_weight: float = 0.1):
         super().__init__()
-        if metainfo is None:
-            metainfo = osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_', 'datasets', 'coco.py')
-        sigmas = parse_pose_metainfo(dict(from_file=metainfo))['sigmas']
+        sigmas = parse_pose_metainfo(CocoDataset.METAINFO if metainfo is None else dict(from_file=metainfo))['sigmas']
         self.register_buffer('keypoint_sigmas', torch.as_tensor(sigmas, dtype=torch.float32), persistent=False)
         self.loss_weight = loss_weight
 
