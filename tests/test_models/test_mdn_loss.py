@@ -33,12 +33,43 @@ def random_inputs(M, N=6, K=17, seed=0):
     return means.double(), sigmas.double(), log_pi.double(), target.double(), weights.double()
 
 
+@pytest.mark.parametrize('beta', [0.0, 1.0])
 @pytest.mark.parametrize('M', [1, 2, 3])
-def test_matches_torch_distributions(M):
+def test_matches_torch_distributions(M, beta):
     means, sigmas, log_pi, target, weights = random_inputs(M)
-    loss = MDNLoss(loss_weight=1.0).double()(means, sigmas, log_pi, target, weights)
+    loss = MDNLoss(loss_weight=1.0, beta=beta).double()(means, sigmas, log_pi, target, weights)
     ref = reference_nll(means, sigmas, log_pi, target, weights)
     torch.testing.assert_close(loss, ref, rtol=1e-5, atol=0)
+
+
+@pytest.mark.parametrize('M', [1, 3])
+def test_beta_one_gives_means_a_responsibility_weighted_l2_gradient(M):
+    """beta=1: d loss / d mu = loss_weight * r_m * w_k * (mu - o) / N, r_m the posterior of component m under
+    torch.distributions; sigma and pi keep the plain NLL's gradients."""
+    inputs = random_inputs(M, seed=1)
+    grads = {}
+    for beta in (0.0, 1.0):
+        means, sigmas, log_pi = (t.clone().requires_grad_() for t in inputs[:3])
+        MDNLoss(loss_weight=0.5, beta=beta).double()(means, sigmas, log_pi, *inputs[3:]).backward()
+        grads[beta] = means.grad, sigmas.grad, log_pi.grad
+    means, sigmas, log_pi, target, weights = inputs
+    kept = weights.sum(-1) > 0
+    expected = torch.zeros_like(means)
+    for n in torch.nonzero(kept).flatten():
+        keep = weights[n] > 0
+        scale = sigmas[n][:, None, :] * COCO_SIGMAS[keep][None, :, None]
+        log_lik = Independent(Normal(means[n][:, keep], scale), 2).log_prob(target[n][keep][None])  # (M,)
+        r = (log_pi[n] + log_lik).softmax(0)
+        expected[n] = 0.5 * r[:, None, None] * weights[n][None, :, None] * (means[n] - target[n]) / kept.sum()
+    torch.testing.assert_close(grads[1.0][0], expected)
+    torch.testing.assert_close(grads[1.0][1], grads[0.0][1])
+    torch.testing.assert_close(grads[1.0][2], grads[0.0][2])
+    assert not torch.allclose(grads[1.0][0], grads[0.0][0])
+
+
+def test_beta_outside_unit_interval_is_refused():
+    with pytest.raises(ValueError, match='beta must be in'):
+        MDNLoss(beta=2.0)
 
 
 def test_parameters_respect_sigma_floor_and_simplex():

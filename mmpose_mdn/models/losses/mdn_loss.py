@@ -44,17 +44,27 @@ class MDNLoss(nn.Module):
     the squared error and the normaliser; persons without an annotated keypoint are dropped; the mean over the
     remaining persons is returned. Computed in float32, so it stays finite under fp16 autocast.
 
+    ``beta`` > 0 weights the gradient that reaches the means by the detached variance, ``sg(s)^(2 beta)`` with
+    ``s = sigma_{m,a} v_k`` (the weighting of beta-NLL, Seitzer et al., ICLR 2022, here on the means only). The
+    plain NLL's mean gradient is ``r_m w_k (mu - o) / s^2``: a head that inflates sigma where it errs stops
+    learning the means there. With ``beta=1`` it is ``r_m w_k (mu - o)``, a responsibility-weighted L2. The
+    loss value, and the gradients of sigma and pi, do not depend on ``beta``.
+
     Args:
         metainfo (str, optional): dataset meta file with ``sigmas`` (v_k), as mmpose's ``OKSLoss`` takes it.
             Defaults to mmpose's COCO file.
         loss_weight (float): Defaults to 0.1 (the paper's eq. 6)
+        beta (float): exponent of the means' gradient weighting, in [0, 1]. Defaults to 0 (the paper's NLL)
     """
 
-    def __init__(self, metainfo: Optional[str] = None, loss_weight: float = 0.1):
+    def __init__(self, metainfo: Optional[str] = None, loss_weight: float = 0.1, beta: float = 0.0):
         super().__init__()
+        if not 0 <= beta <= 1:
+            raise ValueError(f'MDNLoss beta must be in [0, 1], got {beta}')
         sigmas = parse_pose_metainfo(CocoDataset.METAINFO if metainfo is None else dict(from_file=metainfo))['sigmas']
         self.register_buffer('keypoint_sigmas', torch.as_tensor(sigmas, dtype=torch.float32), persistent=False)
         self.loss_weight = loss_weight
+        self.beta = beta
 
     def forward(self, means: Tensor, sigmas: Tensor, log_pi: Tensor, target: Tensor, weights: Tensor) -> Tensor:
         """
@@ -71,6 +81,8 @@ class MDNLoss(nn.Module):
         means, sigmas, log_pi = means[keep].float(), sigmas[keep].float(), log_pi[keep].float()
         target, w = target[keep].float(), weights[keep].float()[:, None, :, None]  # w: (N, 1, K, 1)
         std = sigmas[:, :, None, :] * self.keypoint_sigmas[None, None, :, None]  # (N, M, K, 2)
+        if self.beta:  # same values, the means' gradient times sg(std)^(2 beta)
+            means = means.detach() + (means - means.detach()) * std.detach().pow(2 * self.beta)
         z = (target[:, None] - means) / std
         log_normal = -0.5 * z.square() - std.log() - 0.5 * math.log(2 * math.pi)
         log_lik = torch.where(w > 0, log_normal * w, 0).sum(dim=(2, 3))  # (N, M)
