@@ -22,6 +22,7 @@ Files depend only on (seed, split, index): the same seed gives identical files.
 import json
 import os
 import os.path as osp
+import threading
 from typing import Dict, List, Optional, Tuple
 
 import cv2
@@ -338,7 +339,9 @@ def generate_viewpoint_scenes(out_dir: str, split: str = 'train', num_images: in
     """Write ``out_dir/<split>/%06d.jpg`` and ``out_dir/annotations/viewpoint_<split>.json`` (COCO keypoints).
 
     Image ``i`` of ``split`` is drawn from ``np.random.default_rng([seed, SPLIT_STREAMS[split], i])``, so
-    files are identical for the same seed and independent across splits. Returns the annotation file path.
+    files are identical for the same seed and independent across splits. Every file is written under a name of
+    this process and then renamed, so runs generating the same ``out_dir`` at once (two trainings started on a
+    fresh data root) never see each other's half-written files. Returns the annotation file path.
     """
     img_dir, ann_dir = osp.join(out_dir, split), osp.join(out_dir, 'annotations')
     os.makedirs(img_dir, exist_ok=True)
@@ -351,7 +354,8 @@ def generate_viewpoint_scenes(out_dir: str, split: str = 'train', num_images: in
         rng = np.random.default_rng([seed, SPLIT_STREAMS[split], i])
         img, anns = render_scene(rng, image_size)
         name = f'{i:06d}.jpg'
-        cv2.imwrite(osp.join(img_dir, name), img, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        jpg = cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, 95])[1]
+        _write_atomic(osp.join(img_dir, name), jpg.tobytes())
         images.append(dict(id=i + 1, file_name=name, width=image_size, height=image_size))
         for ann in anns:
             annotations.append(dict(id=len(annotations) + 1, image_id=i + 1, **ann))
@@ -359,7 +363,13 @@ def generate_viewpoint_scenes(out_dir: str, split: str = 'train', num_images: in
                 categories=[dict(id=1, name='person', supercategory='person', keypoints=names,
                                  skeleton=skeleton)])
     ann_file = osp.join(ann_dir, f'viewpoint_{split}.json')
-    with open(ann_file + '.tmp', 'w') as f:
-        json.dump(coco, f)
-    os.replace(ann_file + '.tmp', ann_file)
+    _write_atomic(ann_file, json.dumps(coco).encode())
     return ann_file
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    """Write ``path`` through a temporary file of this process and thread, renamed into place."""
+    tmp = f'{path}.{os.getpid()}.{threading.get_ident()}.tmp'
+    with open(tmp, 'wb') as f:
+        f.write(data)
+    os.replace(tmp, path)

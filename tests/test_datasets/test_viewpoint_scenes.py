@@ -2,6 +2,8 @@
 scoring AP 1.0 through the registered dataset and mmpose's CocoMetric."""
 import filecmp
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -59,6 +61,20 @@ def test_same_seed_same_files(tmp_path):
     for i in range(4):
         assert filecmp.cmp(tmp_path / 'a' / 'train' / f'{i:06d}.jpg', tmp_path / 'b' / 'train' / f'{i:06d}.jpg',
                            shallow=False)
+
+
+def test_concurrent_generation_of_one_root(tmp_path):
+    """Four writers of the same root at once (two trainings started on a fresh data_root) leave the files of a
+    single writer and no temporary files."""
+    ref = generate_viewpoint_scenes(str(tmp_path / 'ref'), 'train', num_images=6, seed=3)
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda _: generate_viewpoint_scenes(str(tmp_path / 'shared'), 'train', 6, 3), range(4)))
+    assert filecmp.cmp(ref, outs[0], shallow=False)
+    for i in range(6):
+        assert filecmp.cmp(tmp_path / 'ref' / 'train' / f'{i:06d}.jpg', tmp_path / 'shared' / 'train' / f'{i:06d}.jpg',
+                           shallow=False)
+    left = [f for d in ('train', 'annotations') for f in os.listdir(tmp_path / 'shared' / d) if f.endswith('.tmp')]
+    assert not left
 
 
 def test_ground_truth_as_prediction_scores_ap_1(tmp_path):
