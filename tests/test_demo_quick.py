@@ -1,11 +1,12 @@
 """The viewpoint benchmark's CI variant: `demo/viewpoint_benchmark.py --quick` generates the scenes, trains and
-tests the four models with tools/train.py and tools/test.py, and writes the report with its plots."""
+tests the four models with tools/train.py and tools/test.py, and writes the report with its plots; then
+benchmarks/mdn_components.py reads the components of its MDN3 at the annotated people."""
 import json
 import math
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, run_tool
 
 MODELS = ('L1', 'MDN1', 'MDN2', 'MDN3')
 
@@ -23,3 +24,19 @@ def test_quick_benchmark_trains_evaluates_and_reports(tmp_path):
         metrics = results[name]['metrics']
         assert math.isfinite(metrics['coco/AP']) and 0 <= metrics['viewpoint/matched'] <= 1
         assert ('viewpoint/agreement' in metrics) == (name != 'L1')
+
+    data = tmp_path / 'data' / 'seed0'
+    people = [a for a in json.loads((data / 'annotations' / 'viewpoint_val.json').read_text())['annotations']
+              if a['viewpoint'] in ('front', 'back') and a['num_keypoints'] > 0]
+    out = tmp_path / 'components.json'
+    ckpt = (tmp_path / 'seed0' / 'MDN3' / 'last_checkpoint').read_text().strip()
+    run_tool('benchmarks/mdn_components.py', 'configs/viewpoint/hg-tiny_mdn3_viewpoint.py', ckpt, data, '--out', out)
+    summary = json.loads(out.read_text())
+    assert summary['people'] == len(people)
+    assert all(math.isclose(sum(summary[f'mean_pi_{v}']), 1, abs_tol=2e-3) for v in ('front', 'back'))
+    assert 1 / 3 <= summary['median_largest_pi'] <= 1 and 0 <= summary['oracle_differs'] <= 1
+    assert 0 <= summary['oracle_error_px'] <= summary['chosen_error_px'] and summary['mirror_distance_px'] > 0
+    ckpt = (tmp_path / 'seed0' / 'MDN1' / 'last_checkpoint').read_text().strip()
+    proc = run_tool('benchmarks/mdn_components.py', 'configs/viewpoint/hg-tiny_mdn1_viewpoint.py', ckpt, data,
+                    check=False)
+    assert proc.returncode != 0 and '>= 2 components' in proc.stderr

@@ -1,0 +1,115 @@
+"""What the components of a trained MDN head do at the annotated people of a viewpoint-scene split.
+
+At each front/back person's ground-truth centre pixel (``floor(box centre / stride)``) it reads the head's raw
+mixture and reports: the largest π (median), the mean π of front and of back people (does π depend on the
+viewpoint?), the mean distance between the components' keypoint means (copies, or different poses?), and the
+mean keypoint error of the chosen (largest-π) and of the best ("oracle") component, in output pixels. The mean
+distance between a person's keypoints and their left/right mirror is printed for scale::
+
+    python benchmarks/mdn_components.py configs/viewpoint/hg-tiny_mdn3_viewpoint.py \\
+        work_dirs/viewpoint_benchmark/seed1/MDN3/epoch_20.pth work_dirs/viewpoint_benchmark/data/seed1 [--out x.json]
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mmpose.apis import init_model  # noqa: E402
+from mmpose.datasets import CocoDataset  # noqa: E402
+from mmpose.datasets.datasets.utils import parse_pose_metainfo  # noqa: E402
+from mmpose.structures import PoseDataSample  # noqa: E402
+
+from mmpose_mdn.models.losses.mdn_loss import mdn_parameters  # noqa: E402
+
+FLIP = parse_pose_metainfo(CocoDataset.METAINFO)['flip_indices']
+
+
+def person_rows(model, data_root: str, split: str) -> list:
+    """Per front/back person with keypoints: viewpoint, π (M,), per-component error (M,), component spread and
+    mirror distance, all at the person's ground-truth centre pixel."""
+    head = model.head
+    if not head.is_mdn or head.num_components < 2:
+        raise ValueError('mdn_components.py needs an MDN head with >= 2 components')
+    M, K, stride = head.num_components, head.num_keypoints, head.decoder.stride
+    ann = json.load(open(osp.join(data_root, 'annotations', f'viewpoint_{split}.json')))
+    people = {}
+    for a in ann['annotations']:
+        if a.get('viewpoint') in ('front', 'back') and a['num_keypoints'] > 0:
+            people.setdefault(a['image_id'], []).append(a)
+    rows = []
+    for image in ann['images']:
+        if image['id'] not in people:
+            continue
+        path = osp.join(data_root, split, image['file_name'])
+        img = cv2.imread(path)
+        if img is None:
+            raise FileNotFoundError(f'cannot read {path}')
+        if (img.shape[1], img.shape[0]) != tuple(head.decoder.input_size):
+            raise ValueError(f'{path} is {img.shape[1]}x{img.shape[0]}, the model input '
+                             f'{head.decoder.input_size}: centres would need the test-time resize')
+        batch = model.data_preprocessor(
+            dict(inputs=[torch.from_numpy(img).permute(2, 0, 1)], data_samples=[PoseDataSample()]), False)
+        with torch.no_grad():
+            raw = head.forward(model.extract_feat(batch['inputs']))[-1]['keypoint_offset'][0]  # (C, H, W)
+        H, W = raw.shape[1:]
+        for a in people[image['id']]:
+            x, y, w, h = a['bbox']
+            cx, cy = min(int((x + w / 2) / stride), W - 1), min(int((y + h / 2) / stride), H - 1)
+            means, _, log_pi = mdn_parameters(raw[:, cy, cx][None], M, K, head.min_sigma)
+            means, pi = means[0].numpy(), log_pi[0].exp().numpy()
+            kpts = np.asarray(a['keypoints'], dtype=np.float64).reshape(K, 3)
+            vis = kpts[:, 2] > 0
+            offsets = kpts[:, :2] / stride - (cx, cy)
+            pairs = vis & vis[FLIP]
+            rows.append(dict(
+                view=a['viewpoint'], pi=pi,
+                error=np.array([np.linalg.norm(means[m, vis] - offsets[vis], axis=1).mean() for m in range(M)]),
+                spread=np.mean([np.linalg.norm(means[i] - means[j], axis=1).mean()
+                                for i in range(M) for j in range(i + 1, M)]),
+                mirror=np.linalg.norm(offsets[pairs] - offsets[FLIP][pairs], axis=1).mean() if pairs.any() else
+                np.nan))
+    return rows
+
+
+def summarise(rows: list) -> dict:
+    pi = np.array([r['pi'] for r in rows])
+    error = np.array([r['error'] for r in rows])
+    chosen = error[np.arange(len(rows)), pi.argmax(1)]
+    views = np.array([r['view'] for r in rows])
+    return {
+        'people': len(rows),
+        'median_largest_pi': float(np.median(pi.max(1))),
+        'mean_pi_front': pi[views == 'front'].mean(0).round(3).tolist(),
+        'mean_pi_back': pi[views == 'back'].mean(0).round(3).tolist(),
+        'component_spread_px': float(np.mean([r['spread'] for r in rows])),
+        'mirror_distance_px': float(np.nanmean([r['mirror'] for r in rows])),
+        'chosen_error_px': float(chosen.mean()),
+        'oracle_error_px': float(error.min(1).mean()),
+        'oracle_differs': float((error.argmin(1) != pi.argmax(1)).mean()),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('data_root', help='a viewpoint-scene root (annotations/ and <split>/)')
+    parser.add_argument('--split', default='val')
+    parser.add_argument('--out', help='also write the summary as json here')
+    args = parser.parse_args()
+    model = init_model(args.config, args.checkpoint, device='cpu')
+    summary = summarise(person_rows(model, args.data_root, args.split))
+    print(json.dumps(summary, indent=1))
+    if args.out:
+        json.dump(summary, open(args.out, 'w'), indent=1)
+
+
+if __name__ == '__main__':
+    main()
