@@ -1,6 +1,7 @@
 # The viewpoint benchmark's schedule, sized for 2 CPU cores (~4 min per model, two models at a time): Adam 2e-3
 # after a 50-iteration warm-up, 20 epochs of 800 images (batch 8: 100 iterations each), lr x0.1 for the last 3;
-# a checkpoint at the end only. (lr 1e-3 and 13 epochs left the L1 base model at AP 0.02 on the design seed, 2e-3 and 20 at 0.25.)
+# a checkpoint at the end only. (lr 1e-3 and 13 epochs left the L1 base model at AP 0.02 on the design seed,
+# 2e-3 and 20 at 0.25.)
 _base_ = ['../../_base_/schedules/schedule_1x.py']
 train_cfg = dict(max_epochs=20, val_interval=20)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
