@@ -264,7 +264,10 @@ def parse_args():
                         'iterations each), e.g. to check whether a model is under-trained')
     parser.add_argument('--jobs', type=int, default=2, help='models trained at once (one thread each)')
     parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs', 'viewpoint_benchmark'))
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.jobs < 1:
+        parser.error(f'--jobs must be >= 1, got {args.jobs}')
+    return args
 
 
 def main():
@@ -295,7 +298,7 @@ def main():
         os.makedirs(wd, exist_ok=True)
         return train_and_test(name, seed, data_roots[seed], wd, sizes)
 
-    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+    with ThreadPoolExecutor(args.jobs) as pool:
         futures = {run: pool.submit(train_and_test_logged, j, *run) for j, run in enumerate(runs)}
         results = {seed: {name: futures[seed, name].result() for name in args.models} for seed in args.seeds}
     report = write_report(results, work_dir, command, time.time() - start)
