@@ -21,6 +21,7 @@ import torch
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from mmengine.runner import load_checkpoint  # noqa: E402
 from mmpose.apis import init_model  # noqa: E402
 from mmpose.datasets import CocoDataset  # noqa: E402
 from mmpose.datasets.datasets.utils import parse_pose_metainfo  # noqa: E402
@@ -104,7 +105,9 @@ def main():
     parser.add_argument('--split', default='val')
     parser.add_argument('--out', help='also write the summary as json here')
     args = parser.parse_args()
-    model = init_model(args.config, args.checkpoint, device='cpu')
+    model = init_model(args.config, device='cpu')
+    # strict: a checkpoint of another head (components, branches) must not load partly and report random weights
+    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
     summary = summarise(person_rows(model, args.data_root, args.split))
     print(json.dumps(summary, indent=1))
     if args.out:
