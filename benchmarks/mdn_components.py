@@ -80,6 +80,8 @@ def person_rows(model, data_root: str, split: str) -> list:
 
 
 def summarise(rows: list) -> dict:
+    if not rows:
+        raise ValueError('no front or back person with keypoints in the split')
     pi = np.array([r['pi'] for r in rows])
     error = np.array([r['error'] for r in rows])
     chosen = error[np.arange(len(rows)), pi.argmax(1)]

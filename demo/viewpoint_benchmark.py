@@ -97,11 +97,17 @@ def train_and_test(name: str, seed: int, data_root: str, work_dir: str, sizes: d
                   '--dump', osp.join(work_dir, 'predictions.pkl'), '--cfg-options', *opts],
                  osp.join(work_dir, 'test.log'), tag)
     metrics = json.load(open(osp.join(work_dir, 'metrics.json')))
+    components = None
+    if name in ('MDN2', 'MDN3'):  # pi per viewpoint, chosen vs nearest component at the annotated people
+        out = osp.join(work_dir, 'components.json')
+        run([py, 'benchmarks/mdn_components.py', cfg, ckpt, data_root, '--out', out],
+            osp.join(work_dir, 'components.log'), tag)
+        components = json.load(open(out))
     log(f'{tag}: AP {metrics["coco/AP"]:.3f}, AR {metrics["coco/AR"]:.3f}, left/right order '
         f'{metrics["viewpoint/lr_order"]:.3f}' + (f', viewpoint agreement {metrics["viewpoint/agreement"]:.3f}'
                                                   if 'viewpoint/agreement' in metrics else '') +
         f' (train {t_train:.0f} s, test {t_test:.0f} s)')
-    return dict(metrics=metrics, train_s=t_train, test_s=t_test)
+    return dict(metrics=metrics, components=components, train_s=t_train, test_s=t_test)
 
 
 def component_counts(metrics: dict, M: int) -> np.ndarray:
@@ -233,6 +239,20 @@ def write_report(results: dict, work_dir: str, command: str, wall_s: float) -> s
             n = np.mean([results[s][name]['metrics'][f'viewpoint/{view}_n'] for s in seeds])
             lines.append(f'| {view} | ' + ' | '.join(f'{x:.2f}' for x in tables[name][v]) + f' | {n:.0f} |')
         lines.append('')
+    lines += ['What the components do at the ground-truth centres of the validation front/back people '
+              '(`benchmarks/mdn_components.py`; output pixels; *oracle*: the component nearest to the annotation; '
+              '*mirror*: mean distance between a person\'s keypoints and their left/right mirror):', '',
+              '| seed | model | median largest π | mean π, front | mean π, back | means apart | chosen / oracle '
+              'error | mirror |', '| --- ' * 8 + '|']
+    for s in seeds:
+        for name in names:
+            c = results[s][name].get('components')
+            if c:
+                pis = ['(' + ', '.join(f'{p:.2f}' for p in c[f'mean_pi_{v}']) + ')' for v in ('front', 'back')]
+                lines.append(f'| {s} | {name} | {c["median_largest_pi"]:.2f} | {pis[0]} | {pis[1]} | '
+                             f'{c["component_spread_px"]:.1f} | {c["chosen_error_px"]:.2f} / '
+                             f'{c["oracle_error_px"]:.2f} | {c["mirror_distance_px"]:.1f} |')
+    lines.append('')
     plot_ap(results, osp.join(work_dir, 'ap.png'))
     lines += ['![AP](ap.png)', '']
     if tables:

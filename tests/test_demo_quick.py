@@ -1,6 +1,6 @@
 """The viewpoint benchmark's CI variant: `demo/viewpoint_benchmark.py --quick` generates the scenes, trains and
-tests the four models with tools/train.py and tools/test.py, and writes the report with its plots; then
-benchmarks/mdn_components.py reads the components of its MDN3 at the annotated people."""
+tests the four models with tools/train.py and tools/test.py, reads the components of MDN2/MDN3 at the annotated
+people with benchmarks/mdn_components.py, and writes the report with its plots."""
 import json
 import math
 import subprocess
@@ -28,10 +28,8 @@ def test_quick_benchmark_trains_evaluates_and_reports(tmp_path):
     data = tmp_path / 'data' / 'seed0'
     people = [a for a in json.loads((data / 'annotations' / 'viewpoint_val.json').read_text())['annotations']
               if a['viewpoint'] in ('front', 'back') and a['num_keypoints'] > 0]
-    out = tmp_path / 'components.json'
-    ckpt = (tmp_path / 'seed0' / 'MDN3' / 'last_checkpoint').read_text().strip()
-    run_tool('benchmarks/mdn_components.py', 'configs/viewpoint/hg-tiny_mdn3_viewpoint.py', ckpt, data, '--out', out)
-    summary = json.loads(out.read_text())
+    summary = json.loads((tmp_path / 'seed0' / 'MDN3' / 'components.json').read_text())
+    assert summary == results['MDN3']['components'] and '| 0 | MDN3 |' in report
     assert summary['people'] == len(people)
     assert all(math.isclose(sum(summary[f'mean_pi_{v}']), 1, abs_tol=2e-3) for v in ('front', 'back'))
     assert 1 / 3 <= summary['median_largest_pi'] <= 1 and 0 <= summary['oracle_differs'] <= 1
