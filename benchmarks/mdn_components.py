@@ -1,10 +1,11 @@
 """What the components of a trained MDN head do at the annotated people of a viewpoint-scene split.
 
-At each front/back person's ground-truth centre pixel (``floor(box centre / stride)``) it reads the head's raw
-mixture and reports: the largest π (median), the mean π of front and of back people (does π depend on the
-viewpoint?), the mean distance between the components' keypoint means (copies, or different poses?), and the
-mean keypoint error of the chosen (largest-π) and of the best ("oracle") component, in output pixels. The mean
-distance between a person's keypoints and their left/right mirror is printed for scale::
+At each front/back person's centre pixel, against the keypoint offsets that training targets there (both from
+``CenterNetPose.encode``), it reads the head's raw mixture and reports: the largest π (median), the mean π of
+front and of back people (does π depend on the viewpoint?), the mean distance between the components' keypoint
+means (copies, or different poses?), and the mean keypoint error of the chosen (largest-π) and of the best
+("oracle") component, in output pixels. The mean distance between a person's keypoints and their left/right
+mirror is printed for scale::
 
     python benchmarks/mdn_components.py configs/viewpoint/hg-tiny_mdn3_viewpoint.py \\
         work_dirs/viewpoint_benchmark/seed1/MDN3/epoch_20.pth work_dirs/viewpoint_benchmark/data/seed1 [--out x.json]
@@ -38,7 +39,7 @@ def person_rows(model, data_root: str, split: str) -> list:
     head = model.head
     if not head.is_mdn or head.num_components < 2:
         raise ValueError('mdn_components.py needs an MDN head with >= 2 components')
-    M, K, stride = head.num_components, head.num_keypoints, head.decoder.stride
+    M, K = head.num_components, head.num_keypoints
     ann = json.load(open(osp.join(data_root, 'annotations', f'viewpoint_{split}.json')))
     people = {}
     for a in ann['annotations']:
@@ -59,15 +60,16 @@ def person_rows(model, data_root: str, split: str) -> list:
             dict(inputs=[torch.from_numpy(img).permute(2, 0, 1)], data_samples=[PoseDataSample()]), False)
         with torch.no_grad():
             raw = head.forward(model.extract_feat(batch['inputs']))[-1]['keypoint_offset'][0]  # (C, H, W)
-        H, W = raw.shape[1:]
         for a in people[image['id']]:
+            kpts = np.asarray(a['keypoints'], dtype=np.float32).reshape(1, K, 3)
             x, y, w, h = a['bbox']
-            cx, cy = min(int((x + w / 2) / stride), W - 1), min(int((y + h / 2) / stride), H - 1)
-            means, _, log_pi = mdn_parameters(raw[:, cy, cx][None], M, K, head.min_sigma)
+            target = head.decoder.encode(kpts[..., :2], kpts[..., 2], np.array([[x, y, x + w, y + h]], np.float32))
+            if not len(target['centre_indices']):  # no keypoint on the map: no regression target in training
+                continue
+            means, _, log_pi = mdn_parameters(raw.flatten(1)[:, target['centre_indices'][0]][None], M, K,
+                                              head.min_sigma)
             means, pi = means[0].numpy(), log_pi[0].exp().numpy()
-            kpts = np.asarray(a['keypoints'], dtype=np.float64).reshape(K, 3)
-            vis = kpts[:, 2] > 0
-            offsets = kpts[:, :2] / stride - (cx, cy)
+            offsets, vis = target['keypoint_offsets'][0], target['keypoint_weights'][0] > 0
             pairs = vis & vis[FLIP]
             rows.append(dict(
                 view=a['viewpoint'], pi=pi,
