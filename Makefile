@@ -12,7 +12,7 @@ test: install
 	$(PY) -m pytest tests
 
 demo: install
-	$(PY) demo/viewpoint_benchmark.py --seeds $(SEEDS)
+	$(PY) benchmarks/viewpoint_benchmark.py --seeds $(SEEDS)
 
 demo-quick: install
-	$(PY) demo/viewpoint_benchmark.py --quick --work-dir work_dirs/viewpoint_benchmark_quick
+	$(PY) benchmarks/viewpoint_benchmark.py --quick --work-dir work_dirs/viewpoint_benchmark_quick

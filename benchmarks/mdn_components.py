@@ -13,22 +13,17 @@ mirror is printed for scale::
 import argparse
 import json
 import os.path as osp
-import sys
 
 import cv2
 import numpy as np
 import torch
+from mmengine.runner import load_checkpoint
+from mmpose.apis import init_model
+from mmpose.datasets import CocoDataset
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.structures import PoseDataSample
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from mmengine.runner import load_checkpoint  # noqa: E402
-from mmpose.apis import init_model  # noqa: E402
-from mmpose.datasets import CocoDataset  # noqa: E402
-from mmpose.datasets.datasets.utils import parse_pose_metainfo  # noqa: E402
-from mmpose.structures import PoseDataSample  # noqa: E402
-
-from mmpose_mdn.models.losses.mdn_loss import mdn_parameters  # noqa: E402
+from mmpose_mdn.models.losses.mdn_loss import mdn_parameters
 
 FLIP = parse_pose_metainfo(CocoDataset.METAINFO)['flip_indices']
 

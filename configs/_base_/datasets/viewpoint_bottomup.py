@@ -1,8 +1,8 @@
-# Synthetic two-viewpoint scenes (mmpose_mdn.datasets.viewpoint_scenes), written into data_root on first use, no
+# Synthetic two-viewpoint scenes (mmpose_mdn.viewpoint), written into data_root on first use, no
 # download: 128x128 images with 1-3 people 58-115 px tall seen from the front, back or side; COCO keypoints, the
 # viewpoint stored per person. Input 128 -> output 32. The seed and paths can be changed with --cfg-options
 # {train,val,test}_dataloader.dataset.{data_root,seed}=... and val_evaluator.0.ann_file=... (see
-# demo/viewpoint_benchmark.py).
+# benchmarks/viewpoint_benchmark.py).
 dataset_type = 'ViewpointSceneDataset'
 data_mode = 'bottomup'
 data_root = 'work_dirs/viewpoint_data/seed0/'

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from mmpose.registry import METRICS
 
-from mmpose_mdn.evaluation import align_components, match_greedy, viewpoint_agreement
+from mmpose_mdn.viewpoint import align_components, match_greedy, viewpoint_agreement
 
 
 def person(view, x0, mirrored=False):

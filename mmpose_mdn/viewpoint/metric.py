@@ -8,7 +8,8 @@ from mmengine.evaluator import BaseMetric
 from mmpose.registry import METRICS
 from scipy.optimize import linear_sum_assignment
 
-VIEWS = ('front', 'back', 'side')
+from .body import VIEWPOINTS
+
 LR_PAIRS = ((5, 6), (11, 12))  # COCO (left, right) shoulders and hips
 
 
@@ -35,7 +36,7 @@ def viewpoint_agreement(counts: np.ndarray) -> float:
     viewpoint gets a component).
 
     Args:
-        counts (np.ndarray): (V, M) matched people per viewpoint (rows in :data:`VIEWS` order) and component
+        counts (np.ndarray): (V, M) matched people per viewpoint (rows in :data:`VIEWPOINTS` order) and component
     """
     fb = counts[:2]
     if fb.sum() == 0:
@@ -50,6 +51,20 @@ def align_components(counts: np.ndarray) -> np.ndarray:
     rows, cols = linear_sum_assignment(counts[:2], maximize=True)
     first = [int(c) for _, c in sorted(zip(rows, cols))]
     return np.array(first + [m for m in range(counts.shape[1]) if m not in first])
+
+
+def _lr_order(res: np.ndarray) -> float:
+    """Share of left/right pairs in the annotated order over rows of :meth:`ViewpointComponentMetric.process`."""
+    return float(res[:, 4].sum() / res[:, 5].sum()) if res[:, 5].sum() else float('nan')
+
+
+def _component_counts(res: np.ndarray, M: int) -> np.ndarray:
+    """C (V, M): matched people per viewpoint and chosen component, of rows of
+    :meth:`ViewpointComponentMetric.process`."""
+    hit = res[res[:, 1] > 0]
+    counts = np.zeros((len(VIEWPOINTS), M), dtype=np.int64)
+    np.add.at(counts, (hit[:, 0], hit[:, 2]), 1)
+    return counts
 
 
 @METRICS.register_module()
@@ -68,7 +83,12 @@ class ViewpointComponentMetric(BaseMetric):
     - ``agreement``: :func:`viewpoint_agreement` of C, for MDN heads
     - ``<view>_c<m>``: C[v, m] / sum_m C[v, m]; ``<view>_n``: sum_m C[v, m]
 
-    Predictions without ``components`` (the L1 base model) give ``matched`` only.
+    Where some people hide the viewpoint cue (an annotation's ``cue_visible`` False; without the field: visible),
+    also ``lr_order_visible`` and ``lr_order_hidden``, ``lr_order`` over the people with the cue visible or
+    hidden, and ``agreement_visible``: :func:`viewpoint_agreement` of C counting people with the cue visible
+    only, the assignment of components to front and back included (a hidden cue leaves the viewpoint
+    undecidable from the image). Predictions without ``components`` (the L1 base model) give ``matched`` and the
+    ``lr_order`` keys only.
 
     Args:
         iou_thr (float): box IoU for a match. Defaults to 0.5
@@ -82,7 +102,7 @@ class ViewpointComponentMetric(BaseMetric):
     def process(self, data_batch: Sequence[dict], data_samples: Sequence[dict]) -> None:
         """Store per image (one result per sample, as mmengine's collection expects) a list of per annotated
         person (viewpoint index, matched, chosen component or -1, M (0 without MDN), left/right pairs in the
-        annotated order, annotated pairs (of matched front and back people))."""
+        annotated order, annotated pairs (of matched front and back people), cue visible)."""
         for sample in data_samples:
             anns = [a for a in (sample.get('raw_ann_info') or [])
                     if a.get('num_keypoints', 0) > 0 and not a.get('iscrowd', 0)]
@@ -95,7 +115,7 @@ class ViewpointComponentMetric(BaseMetric):
             comps = pred.get('components')
             M = np.asarray(pred['mixture_probs']).shape[-1] if comps is not None else 0
             for a, p in zip(anns, match):
-                view = VIEWS.index(a['viewpoint'])
+                view = VIEWPOINTS.index(a['viewpoint'])
                 comp = int(comps[p]) if p >= 0 and M else -1
                 right = total = 0
                 if p >= 0 and view < 2:
@@ -105,21 +125,23 @@ class ViewpointComponentMetric(BaseMetric):
                         if gt_kpts[left, 2] > 0 and gt_kpts[rgt, 2] > 0:
                             total += 1
                             right += (pred_x[left] > pred_x[rgt]) == (gt_kpts[left, 0] > gt_kpts[rgt, 0])
-                people.append((view, int(p >= 0), comp, M, right, total))
+                people.append((view, int(p >= 0), comp, M, right, total, int(a.get('cue_visible', True))))
             self.results.append(people)
 
     def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
-        res = np.array([p for people in results for p in people], dtype=np.int64).reshape(-1, 6)
-        metrics = dict(matched=float(res[:, 1].mean()) if len(res) else float('nan'),
-                       lr_order=float(res[:, 4].sum() / res[:, 5].sum()) if res[:, 5].sum() else float('nan'))
+        res = np.array([p for people in results for p in people], dtype=np.int64).reshape(-1, 7)
+        visible, split = res[:, 6] > 0, not res[:, 6].all()
+        metrics = dict(matched=float(res[:, 1].mean()) if len(res) else float('nan'), lr_order=_lr_order(res))
+        if split:
+            metrics.update(lr_order_visible=_lr_order(res[visible]), lr_order_hidden=_lr_order(res[~visible]))
         M = int(res[:, 3].max()) if len(res) else 0
         if M == 0:
             return metrics
-        hit = res[res[:, 1] > 0]
-        counts = np.zeros((len(VIEWS), M), dtype=np.int64)
-        np.add.at(counts, (hit[:, 0], hit[:, 2]), 1)
+        counts = _component_counts(res, M)
         metrics['agreement'] = viewpoint_agreement(counts)
-        for v, view in enumerate(VIEWS):
+        if split:
+            metrics['agreement_visible'] = viewpoint_agreement(_component_counts(res[visible], M))
+        for v, view in enumerate(VIEWPOINTS):
             metrics[f'{view}_n'] = int(counts[v].sum())
             for m in range(M):
                 metrics[f'{view}_c{m}'] = float(counts[v, m] / max(counts[v].sum(), 1))

@@ -1,16 +1,17 @@
 """The viewpoint benchmark on CPU: does an MDN separate the front/back modes that pull an L1 regressor?
 
-Per seed: writes the synthetic two-viewpoint scenes (:mod:`mmpose_mdn.datasets.viewpoint_scenes`), trains the L1
-base model and MDN1/2/3 of ``configs/viewpoint/`` with ``tools/train.py``, evaluates each with ``tools/test.py``
-(CocoMetric and ViewpointComponentMetric) and finally writes ``report.md`` with AP/AR (mean ± std over seeds),
-the share of people per MDN component split by the annotated viewpoint, and PNG plots and examples::
+Per seed: writes the synthetic two-viewpoint scenes (:mod:`mmpose_mdn.viewpoint`), trains the L1 base model and
+MDN1/2/3 of ``configs/viewpoint/`` with ``tools/train.py``, evaluates each with ``tools/test.py`` (CocoMetric and
+ViewpointComponentMetric) and finally writes ``report.md`` with AP/AR (mean ± std over seeds), the share of
+people per MDN component split by the annotated viewpoint, and PNG plots and examples::
 
-    python demo/viewpoint_benchmark.py [--quick] [--seeds 0 1 2] [--models L1 MDN2] [--epochs 40] [--jobs 2]
-                                       [--work-dir work_dirs/viewpoint_benchmark]
+    python benchmarks/viewpoint_benchmark.py [--quick] [--seeds 0 1 2] [--models L1 MDN2] [--epochs 40] [--jobs 2]
+                                             [--hidden-cue 0.5] [--work-dir work_dirs/viewpoint_benchmark]
 
 ``--quick`` is the CI variant: 48 training images and 6 iterations per model, checking the pipeline end to end
 (~2 min), not the claim. ``--epochs`` lengthens (or shortens) every model's schedule. ``--jobs`` models train
-at once, each with one OpenMP thread (2 on 2 cores: twice the throughput of one at a time).
+at once, each with one OpenMP thread (2 on 2 cores: twice the throughput of one at a time). ``--hidden-cue`` hides
+the viewpoint cue of that share of people in every split (see :class:`mmpose_mdn.viewpoint.Person`).
 """
 import argparse
 import json
@@ -28,14 +29,13 @@ import numpy as np
 from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from mmpose_mdn.viewpoint import VIEWPOINTS, align_components, generate_viewpoint_scenes
 
-from mmpose_mdn.datasets import generate_viewpoint_scenes  # noqa: E402
-from mmpose_mdn.evaluation import VIEWS, align_components  # noqa: E402
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 MODELS = dict(L1='hg-tiny_base_viewpoint', MDN1='hg-tiny_mdn1_viewpoint', MDN2='hg-tiny_mdn2_viewpoint',
               MDN3='hg-tiny_mdn3_viewpoint')
+EPOCHS = 20  # the configs' schedule (configs/viewpoint/_base_/schedule_viewpoint.py), 100 iterations each
 # images per split, and epochs overriding the config's 20 (None: the config's schedule)
 SIZES = dict(full=dict(train=800, val=200, epochs=None), quick=dict(train=48, val=16, epochs=1))
 COCO_KEYS = ('AP', 'AP .5', 'AP .75', 'AR')
@@ -68,27 +68,28 @@ def run(cmd: list, log_file: str, tag: str) -> float:
     return time.time() - start
 
 
-def data_options(data_root: str, seed: int, sizes: dict) -> list:
+def data_options(data_root: str, seed: int, sizes: dict, hidden_cue: float = 0.0) -> list:
     """--cfg-options pointing every dataloader and evaluator of a viewpoint config at one seed's data."""
     opts = [f'randomness.seed={seed}']
     for loader, split in (('train', 'train'), ('val', 'val'), ('test', 'val')):
         opts += [f'{loader}_dataloader.dataset.data_root={data_root}/', f'{loader}_dataloader.dataset.seed={seed}',
-                 f'{loader}_dataloader.dataset.num_images={sizes[split]}']
+                 f'{loader}_dataloader.dataset.num_images={sizes[split]}',
+                 f'{loader}_dataloader.dataset.hidden_cue={hidden_cue}']
     ann = f'{data_root}/annotations/viewpoint_val.json'
     return opts + [f'val_evaluator.0.ann_file={ann}', f'test_evaluator.0.ann_file={ann}']
 
 
-def train_and_test(name: str, seed: int, data_root: str, work_dir: str, sizes: dict) -> dict:
-    """Train and test one model with the project's tools; returns its metrics and wall times."""
-    cfg = osp.join(ROOT, 'configs', 'viewpoint', MODELS[name] + '.py')
-    opts = data_options(data_root, seed, sizes)
+def train_and_test(cfg: str, tag: str, seed: int, data_root: str, work_dir: str, sizes: dict,
+                   hidden_cue: float = 0.0, components: bool = False) -> dict:
+    """Train and test one model config with the project's tools; with ``components`` (an MDN with >= 2
+    components) also read its mixture at the annotated people. Returns the metrics and wall times."""
+    opts = data_options(data_root, seed, sizes, hidden_cue)
     if sizes['epochs']:  # the schedule's shape kept: lr x0.1 for the last 15 %
         n = sizes['epochs']
         opts += [f'train_cfg.max_epochs={n}', f'param_scheduler.1.end={n}',
                  f'param_scheduler.1.milestones=[{max(1, round(0.85 * n))}]', f'default_hooks.checkpoint.interval={n}']
     if sizes['train'] < 100:
         opts += ['default_hooks.logger.interval=1']
-    tag = f'seed {seed} {name}'
     py = sys.executable
     t_train = run([py, 'tools/train.py', cfg, '--work-dir', work_dir, '--no-validate', '--cfg-options', *opts],
                   osp.join(work_dir, 'train.log'), tag)
@@ -97,8 +98,7 @@ def train_and_test(name: str, seed: int, data_root: str, work_dir: str, sizes: d
                   '--dump', osp.join(work_dir, 'predictions.pkl'), '--cfg-options', *opts],
                  osp.join(work_dir, 'test.log'), tag)
     metrics = json.load(open(osp.join(work_dir, 'metrics.json')))
-    components = None
-    if name in ('MDN2', 'MDN3'):  # pi per viewpoint, chosen vs nearest component at the annotated people
+    if components:  # pi per viewpoint, chosen vs nearest component at the annotated people
         out = osp.join(work_dir, 'components.json')
         run([py, 'benchmarks/mdn_components.py', cfg, ckpt, data_root, '--out', out],
             osp.join(work_dir, 'components.log'), tag)
@@ -107,13 +107,13 @@ def train_and_test(name: str, seed: int, data_root: str, work_dir: str, sizes: d
         f'{metrics["viewpoint/lr_order"]:.3f}' + (f', viewpoint agreement {metrics["viewpoint/agreement"]:.3f}'
                                                   if 'viewpoint/agreement' in metrics else '') +
         f' (train {t_train:.0f} s, test {t_test:.0f} s)')
-    return dict(metrics=metrics, components=components, train_s=t_train, test_s=t_test)
+    return dict(metrics=metrics, components=components or None, train_s=t_train, test_s=t_test)
 
 
 def component_counts(metrics: dict, M: int) -> np.ndarray:
     """(V, M) matched people per viewpoint and component from ViewpointComponentMetric's metrics."""
     return np.array([[metrics[f'viewpoint/{v}_c{m}'] * metrics[f'viewpoint/{v}_n'] for m in range(M)]
-                     for v in VIEWS])
+                     for v in VIEWPOINTS])
 
 
 def mean_std(values) -> str:
@@ -178,10 +178,10 @@ def plot_components(tables: dict, out: str) -> None:
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(tables), figsize=(3 * len(tables), 3), sharey=True, squeeze=False)
     for ax, (name, share) in zip(axes[0], tables.items()):
-        bottom = np.zeros(len(VIEWS))
+        bottom = np.zeros(len(VIEWPOINTS))
         for m in range(share.shape[1]):
             color = np.array(COMPONENT_COLORS[m % 3][::-1]) / 255
-            ax.bar(VIEWS, share[:, m], bottom=bottom, color=color, label=f'component {m}')
+            ax.bar(VIEWPOINTS, share[:, m], bottom=bottom, color=color, label=f'component {m}')
             bottom += share[:, m]
         ax.set_title(name)
         ax.set_ylim(0, 1)
@@ -219,6 +219,14 @@ def write_report(results: dict, work_dir: str, command: str, wall_s: float) -> s
         'the annotated left/right order. *viewpoint agreement*: the share of matched front and back people whose '
         'chosen component (largest π) is the one assigned to their viewpoint under the best one-to-one '
         'assignment of components to front/back. People are matched to predictions by box IoU ≥ 0.5.', '']
+    if any('viewpoint/lr_order_hidden' in results[s][n]['metrics'] for s in seeds for n in names):
+        keys = ('lr_order_visible', 'lr_order_hidden', 'agreement_visible')
+        lines += ['By viewpoint cue (`--hidden-cue`: with the cue hidden a back view looks like the front view of the '
+                  'mirrored pose; agreement over the people with the cue visible, their own assignment):', '',
+                  '| model | left/right order, cue visible | left/right order, cue hidden | viewpoint agreement, '
+                  'cue visible |', '| --- ' * 4 + '|']
+        lines += [f'| {n} | ' + ' | '.join(mean_std(get(n, f'viewpoint/{k}')) for k in keys) + ' |' for n in names]
+        lines.append('')
 
     tables = {}
     for name in names:
@@ -235,7 +243,7 @@ def write_report(results: dict, work_dir: str, command: str, wall_s: float) -> s
                   f'assigned to front first, then back), mean over seeds', '',
                   '| viewpoint | ' + ' | '.join(f'c{m}' for m in range(M)) + ' | people/seed |',
                   '| --- ' * (M + 2) + '|']
-        for v, view in enumerate(VIEWS):
+        for v, view in enumerate(VIEWPOINTS):
             n = np.mean([results[s][name]['metrics'][f'viewpoint/{view}_n'] for s in seeds])
             lines.append(f'| {view} | ' + ' | '.join(f'{x:.2f}' for x in tables[name][v]) + f' | {n:.0f} |')
         lines.append('')
@@ -283,10 +291,14 @@ def parse_args():
     parser.add_argument('--epochs', type=int, help='train this many epochs instead of the config\'s 20 (100 '
                         'iterations each), e.g. to check whether a model is under-trained')
     parser.add_argument('--jobs', type=int, default=2, help='models trained at once (one thread each)')
+    parser.add_argument('--hidden-cue', type=float, default=0.0,
+                        help='probability per person that the viewpoint cue (face, shoe direction) is hidden')
     parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs', 'viewpoint_benchmark'))
     args = parser.parse_args()
     if args.jobs < 1:
         parser.error(f'--jobs must be >= 1, got {args.jobs}')
+    if not 0 <= args.hidden_cue <= 1:
+        parser.error(f'--hidden-cue must be in [0, 1], got {args.hidden_cue}')
     return args
 
 
@@ -297,17 +309,18 @@ def main():
         sizes['epochs'] = args.epochs
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
-    command = 'python demo/viewpoint_benchmark.py' + (' --quick' if args.quick else '') + \
+    command = 'python benchmarks/viewpoint_benchmark.py' + (' --quick' if args.quick else '') + \
         f' --seeds {" ".join(map(str, args.seeds))}' + \
         (f' --models {" ".join(args.models)}' if args.models != list(MODELS) else '') + \
-        (f' --epochs {args.epochs}' if args.epochs else '')
+        (f' --epochs {args.epochs}' if args.epochs else '') + \
+        (f' --hidden-cue {args.hidden_cue:g}' if args.hidden_cue else '')
     start = time.time()
     data_roots = {}
     for i, seed in enumerate(args.seeds):
         data_roots[seed] = osp.join(work_dir, 'data', f'seed{seed}')
         t = time.time()
         for split in ('train', 'val'):
-            generate_viewpoint_scenes(data_roots[seed], split, sizes[split], seed)
+            generate_viewpoint_scenes(data_roots[seed], split, sizes[split], seed, hidden_cue=args.hidden_cue)
         log(f'seed {seed} ({i + 1}/{len(args.seeds)}): {sizes["train"]} train + {sizes["val"]} val images in '
             f'{data_roots[seed]} ({time.time() - t:.0f} s)')
     runs = [(seed, name) for seed in args.seeds for name in args.models]
@@ -316,7 +329,8 @@ def main():
         log(f'seed {seed}: {name} ({j + 1}/{len(runs)} runs), train + test')
         wd = osp.join(work_dir, f'seed{seed}', name)
         os.makedirs(wd, exist_ok=True)
-        return train_and_test(name, seed, data_roots[seed], wd, sizes)
+        return train_and_test(osp.join(ROOT, 'configs', 'viewpoint', MODELS[name] + '.py'), f'seed {seed} {name}',
+                              seed, data_roots[seed], wd, sizes, args.hidden_cue, components=name in ('MDN2', 'MDN3'))
 
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = {run: pool.submit(train_and_test_logged, j, *run) for j, run in enumerate(runs)}

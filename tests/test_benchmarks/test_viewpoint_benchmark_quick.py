@@ -1,6 +1,6 @@
-"""The viewpoint benchmark's CI variant: `demo/viewpoint_benchmark.py --quick` generates the scenes, trains and
-tests the four models with tools/train.py and tools/test.py, reads the components of MDN2/MDN3 at the annotated
-people with benchmarks/mdn_components.py, and writes the report with its plots."""
+"""The viewpoint benchmark's CI variant: `benchmarks/viewpoint_benchmark.py --quick` generates the scenes, trains
+and tests the four models with tools/train.py and tools/test.py, reads the components of MDN2/MDN3 at the
+annotated people with benchmarks/mdn_components.py, and writes the report with its plots."""
 import json
 import math
 import subprocess
@@ -12,8 +12,8 @@ MODELS = ('L1', 'MDN1', 'MDN2', 'MDN3')
 
 
 def test_quick_benchmark_trains_evaluates_and_reports(tmp_path):
-    proc = subprocess.run([sys.executable, 'demo/viewpoint_benchmark.py', '--quick', '--work-dir', str(tmp_path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([sys.executable, 'benchmarks/viewpoint_benchmark.py', '--quick', '--work-dir',
+                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert 'Epoch(train)' in proc.stdout and 'Epoch(test)' in proc.stdout, 'progress is shown while it runs'
     report = (tmp_path / 'report.md').read_text()

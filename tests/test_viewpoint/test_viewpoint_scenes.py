@@ -10,7 +10,7 @@ import pytest
 from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS, METRICS
 
-from mmpose_mdn.datasets import VIEWPOINTS, generate_viewpoint_scenes
+from mmpose_mdn.viewpoint import VIEWPOINTS, generate_viewpoint_scenes
 
 L_SHO, R_SHO, L_HIP, R_HIP = 5, 6, 11, 12
 
