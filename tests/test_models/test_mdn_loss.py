@@ -115,3 +115,67 @@ def test_keypoint_count_must_match_metainfo():
     means, sigmas, log_pi = mdn_parameters(torch.randn(1, 2 * 14 + 3), 1, 14, 10.0)
     with pytest.raises(ValueError, match='17 keypoint sigmas'):
         MDNLoss()(means, sigmas, log_pi, torch.zeros(1, 14, 2), torch.ones(1, 14))
+
+
+def posterior_and_likelihood(means, sigmas, log_pi, target, weights):
+    """Per kept person, torch.distributions' per-component log-likelihoods l (M,) and the posterior r (M,)."""
+    out = []
+    for n in torch.nonzero(weights.sum(-1) > 0).flatten():
+        keep = weights[n] > 0
+        scale = sigmas[n][:, None, :] * COCO_SIGMAS[keep][None, :, None]
+        log_lik = Independent(Normal(means[n][:, keep], scale), 2).log_prob(target[n][keep][None])
+        out.append((n, log_lik, (log_pi[n] + log_lik).softmax(0)))
+    return out
+
+
+def grads_of(loss, inputs):
+    means, sigmas, log_pi = (t.clone().requires_grad_() for t in inputs[:3])
+    value = loss.double()(means, sigmas, log_pi, *inputs[3:])
+    value.backward()
+    return value.detach(), means.grad, sigmas.grad, log_pi.grad
+
+
+@pytest.mark.parametrize('gate_target', ['posterior', 'likelihood'])
+def test_gate_options_change_only_the_gradient_on_log_pi(gate_target):
+    """d loss / d log pi_m = -weight * pi_weight * t_m / N with t the posterior or softmax of the likelihoods;
+    the loss value and the gradients of the means and sigma stay the NLL's."""
+    inputs = random_inputs(3, seed=2)
+    plain = grads_of(MDNLoss(loss_weight=0.5), inputs)
+    gated = grads_of(MDNLoss(loss_weight=0.5, pi_weight=30.0, gate_target=gate_target), inputs)
+    rows = posterior_and_likelihood(*inputs)
+    expected = torch.zeros_like(inputs[2])
+    for n, log_lik, r in rows:
+        t = r if gate_target == 'posterior' else log_lik.softmax(0)
+        expected[n] = -0.5 * 30.0 * t / len(rows)
+    torch.testing.assert_close(gated[3], expected)
+    torch.testing.assert_close(gated[0], plain[0])
+    torch.testing.assert_close(gated[1], plain[1])
+    torch.testing.assert_close(gated[2], plain[2])
+
+
+def test_responsibility_floor_relaxes_the_components_gradients():
+    """With eps, every component's log-likelihood gets the weight (1 - eps) r_m + eps / M: at beta=1 the means'
+    gradient is that weight times w_k (mu - o) / N; the value and the gradient on log pi stay the NLL's."""
+    M, eps = 3, 0.4
+    inputs = random_inputs(M, seed=3)
+    plain = grads_of(MDNLoss(loss_weight=1.0, beta=1.0), inputs)
+    relaxed = grads_of(MDNLoss(loss_weight=1.0, beta=1.0, responsibility_floor=eps), inputs)
+    means, _, _, target, weights = inputs
+    rows = posterior_and_likelihood(*inputs)
+    expected = torch.zeros_like(means)
+    for n, _, r in rows:
+        rf = (1 - eps) * r + eps / M
+        expected[n] = rf[:, None, None] * weights[n][None, :, None] * (means[n] - target[n]) / len(rows)
+    torch.testing.assert_close(relaxed[1], expected)
+    kept = weights.sum(-1) > 0
+    assert (relaxed[1][kept].abs().sum((2, 3)) > 0).all(), 'no component of a kept person starves'
+    torch.testing.assert_close(relaxed[0], plain[0])
+    torch.testing.assert_close(relaxed[3], plain[3])
+
+
+@pytest.mark.parametrize('kwargs, match', [(dict(pi_weight=-1.0), 'pi_weight must be >= 0'),
+                                           (dict(responsibility_floor=1.5), 'responsibility_floor must be in'),
+                                           (dict(gate_target='prior'), 'gate_target must be one of')])
+def test_gate_options_are_checked(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MDNLoss(**kwargs)

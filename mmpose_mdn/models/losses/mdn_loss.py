@@ -50,21 +50,65 @@ class MDNLoss(nn.Module):
     learning the means there. With ``beta=1`` it is ``r_m w_k (mu - o)``, a responsibility-weighted L2. The
     loss value, and the gradients of sigma and pi, do not depend on ``beta``.
 
+    How the gate (pi) and the components share the people is set by three options that, like ``beta``, change
+    gradients and never the loss value. With the per-person log-likelihoods l_m and the posterior
+    ``r_m = softmax_m(log pi_m + l_m)``, the NLL's gradients are ``-r_m`` on log pi_m and on l_m. Instead:
+
+    - on log pi_m: ``-pi_weight * t_m``, with ``t = r`` (``gate_target='posterior'``, the NLL) or
+      ``t = softmax_m(l_m)`` (``'likelihood'``: the gate learns which component fits the person best, without
+      the feedback of its own prior into the target that lets one early favourite take every person);
+    - on l_m (means and sigma): ``-((1 - eps) r_m + eps / M)`` with ``eps = responsibility_floor`` (relaxed
+      winner-takes-all, Rupprecht et al., ICCV 2017): every component keeps learning from every person, so none
+      starves; annealing eps to 0 (:class:`MDNLossScheduleHook`) returns to the NLL.
+
+    The hook can schedule ``pi_weight`` and ``responsibility_floor`` over the iterations.
+
     Args:
         metainfo (str, optional): dataset meta file with ``sigmas`` (v_k), as mmpose's ``OKSLoss`` takes it.
             Defaults to mmpose's COCO file.
         loss_weight (float): Defaults to 0.1 (the paper's eq. 6)
         beta (float): exponent of the means' gradient weighting, in [0, 1]. Defaults to 0 (the paper's NLL)
+        pi_weight (float): scale of the gradient reaching the mixing logits, >= 0. Defaults to 1 (the NLL)
+        gate_target (str): ``'posterior'`` (the NLL, default) or ``'likelihood'``
+        responsibility_floor (float): eps in [0, 1]. Defaults to 0 (the NLL)
     """
 
-    def __init__(self, metainfo: Optional[str] = None, loss_weight: float = 0.1, beta: float = 0.0):
+    GATE_TARGETS = ('posterior', 'likelihood')
+
+    def __init__(self, metainfo: Optional[str] = None, loss_weight: float = 0.1, beta: float = 0.0,
+                 pi_weight: float = 1.0, gate_target: str = 'posterior', responsibility_floor: float = 0.0):
         super().__init__()
         if not 0 <= beta <= 1:
             raise ValueError(f'MDNLoss beta must be in [0, 1], got {beta}')
+        if gate_target not in self.GATE_TARGETS:
+            raise ValueError(f'MDNLoss gate_target must be one of {self.GATE_TARGETS}, got {gate_target!r}')
         sigmas = parse_pose_metainfo(CocoDataset.METAINFO if metainfo is None else dict(from_file=metainfo))['sigmas']
         self.register_buffer('keypoint_sigmas', torch.as_tensor(sigmas, dtype=torch.float32), persistent=False)
         self.loss_weight = loss_weight
         self.beta = beta
+        self.gate_target = gate_target
+        self.pi_weight = pi_weight
+        self.responsibility_floor = responsibility_floor
+
+    @property
+    def pi_weight(self) -> float:
+        return self._pi_weight
+
+    @pi_weight.setter
+    def pi_weight(self, value: float) -> None:
+        if not value >= 0:
+            raise ValueError(f'MDNLoss pi_weight must be >= 0, got {value}')
+        self._pi_weight = float(value)
+
+    @property
+    def responsibility_floor(self) -> float:
+        return self._responsibility_floor
+
+    @responsibility_floor.setter
+    def responsibility_floor(self, value: float) -> None:
+        if not 0 <= value <= 1:
+            raise ValueError(f'MDNLoss responsibility_floor must be in [0, 1], got {value}')
+        self._responsibility_floor = float(value)
 
     def forward(self, means: Tensor, sigmas: Tensor, log_pi: Tensor, target: Tensor, weights: Tensor) -> Tensor:
         """
@@ -86,4 +130,14 @@ class MDNLoss(nn.Module):
         z = (target[:, None] - means) / std
         log_normal = -0.5 * z.square() - std.log() - 0.5 * math.log(2 * math.pi)
         log_lik = torch.where(w > 0, log_normal * w, 0).sum(dim=(2, 3))  # (N, M)
-        return -torch.logsumexp(log_pi + log_lik, dim=1).mean() * self.loss_weight
+        nll = -torch.logsumexp(log_pi + log_lik, dim=1)  # (N,)
+        if self.pi_weight != 1 or self.gate_target != 'posterior' or self.responsibility_floor:
+            # same value; gradients -pi_weight * t on log pi and -r' on the log-likelihoods (see the docstring)
+            with torch.no_grad():
+                r = (log_pi + log_lik).softmax(dim=1)
+                t = r if self.gate_target == 'posterior' else log_lik.softmax(dim=1)
+                eps = self.responsibility_floor
+                r_floor = (1 - eps) * r + eps / r.shape[1]
+            nll = nll.detach() - (self.pi_weight * t * (log_pi - log_pi.detach())).sum(1) - (
+                r_floor * (log_lik - log_lik.detach())).sum(1)
+        return nll.mean() * self.loss_weight

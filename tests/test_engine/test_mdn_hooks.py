@@ -1,0 +1,95 @@
+"""The MDN hooks: the loss schedule's interpolation, and the data-driven start of the head's mixture (k-means
+means, maximum-likelihood sigma) holding at every pixel at step 0."""
+import numpy as np
+import pytest
+import torch
+from mmpose.datasets import CocoDataset
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+
+from mmpose_mdn.engine import MDNDataInitHook, MDNLossScheduleHook
+from mmpose_mdn.engine.hooks.mdn_data_init_hook import kmeans_offsets, sigma_ml
+from mmpose_mdn.models.heads import CenterNetMDNHead
+from mmpose_mdn.models.losses import mdn_parameters
+
+FLIP = parse_pose_metainfo(CocoDataset.METAINFO)['flip_indices']
+
+
+def test_schedule_interpolates_and_holds():
+    hook = MDNLossScheduleHook(pi_weight=[(1000, 1.0), (1200, 30.0)], responsibility_floor=[(0, 0.5), (1000, 0)])
+    assert hook.values_at(0) == dict(pi_weight=1.0, responsibility_floor=0.5)
+    assert hook.values_at(500) == dict(pi_weight=1.0, responsibility_floor=0.25)
+    assert hook.values_at(1100) == pytest.approx(dict(pi_weight=15.5, responsibility_floor=0.0))
+    assert hook.values_at(10 ** 6) == dict(pi_weight=30.0, responsibility_floor=0.0)
+
+
+@pytest.mark.parametrize('kwargs', [dict(), dict(pi_weight=[(10, 1.0), (10, 2.0)]), dict(pi_weight=[1.0, 2.0])])
+def test_schedule_is_checked(kwargs):
+    with pytest.raises(ValueError, match='MDNLossScheduleHook'):
+        MDNLossScheduleHook(**kwargs)
+
+
+def mirrored_people(n=200, seed=0):
+    """Offsets of people in two clusters, a pose and its left/right mirror (labels swapped, x negated), at
+    scales 4-8 output px with noise; about a third of the keypoints unannotated. Returns the pose too."""
+    rng = np.random.default_rng(seed)
+    pose = rng.uniform(-1, 1, (17, 2))
+    mirror = pose[FLIP] * [-1, 1]
+    which = rng.random(n) < 0.3
+    scales = rng.uniform(4, 8, n)
+    offsets = np.where(which[:, None, None], mirror[None], pose[None]) * scales[:, None, None]
+    offsets = offsets + rng.normal(0, 0.05, offsets.shape) * scales[:, None, None]
+    weights = (rng.random((n, 17)) > 0.3).astype(np.float64)
+    return offsets * weights[..., None], weights, scales, pose, mirror, which
+
+
+def test_kmeans_finds_the_mirrored_modes_from_offsets_alone():
+    offsets, weights, scales, pose, mirror, which = mirrored_people()
+    centroids, assign = kmeans_offsets(offsets, weights, scales, 2)
+    unit = centroids / np.median(scales)
+    m = int(np.linalg.norm(unit[1] - mirror) < np.linalg.norm(unit[0] - mirror))  # the mirror's centroid
+    np.testing.assert_allclose(unit[m], mirror, atol=0.05)
+    np.testing.assert_allclose(unit[1 - m], pose, atol=0.05)
+    assert ((assign == m) == which).all()
+
+
+@pytest.mark.parametrize('mean_init, sigma_init', [('kmeans', None), (None, 'ml'), ('kmeans', 'ml')])
+def test_data_init_sets_the_mixture_at_every_pixel(mean_init, sigma_init):
+    offsets, weights, scales, _, _, which = mirrored_people()
+    head = CenterNetMDNHead(in_channels=8, feat_channels=8, num_components=2, num_stacks=2, min_sigma=1.0,
+                            offset_loss=dict(type='MDNLoss'))
+    values = MDNDataInitHook(mean_init, sigma_init).apply(head, offsets, weights, scales)
+    feats = [torch.randn(2, 8, 5, 6) for _ in range(2)]
+    for out in head.forward(feats):
+        raw = out['keypoint_offset'].permute(0, 2, 3, 1).reshape(-1, 2 * (2 * 17 + 3))
+        means, sigmas, log_pi = mdn_parameters(raw, 2, 17, head.min_sigma)
+        if mean_init:
+            torch.testing.assert_close(means, torch.as_tensor(values['means'], dtype=torch.float32).expand_as(means))
+            np.testing.assert_allclose(sorted(values['shares']), sorted([which.mean(), 1 - which.mean()]))
+            torch.testing.assert_close(log_pi.exp(), torch.as_tensor(values['shares'], dtype=torch.float32).expand_as(
+                log_pi))
+        else:
+            assert means.std(0).min() > 0, 'means not set keep their random start'
+        if sigma_init:
+            centres, assign = (values['means'], kmeans_offsets(offsets, weights, scales, 2)[1]) if mean_init else (
+                np.zeros((1, 17, 2)), np.zeros(len(offsets), dtype=int))
+            v = head.offset_loss.keypoint_sigmas.numpy().astype(np.float64)
+            expected = sigma_ml(offsets - centres[assign], weights, v)
+            torch.testing.assert_close(sigmas, torch.as_tensor(expected, dtype=torch.float32).expand_as(sigmas))
+
+
+def test_sigma_ml_is_the_maximum_likelihood_scale():
+    """The Gaussian NLL of the residuals under std_k = sigma * v_k is smallest at sigma_ml (per axis)."""
+    rng = np.random.default_rng(1)
+    v = np.asarray(parse_pose_metainfo(CocoDataset.METAINFO)['sigmas'])
+    res, w = rng.normal(0, 2, (50, 17, 2)), (rng.random((50, 17)) > 0.2).astype(float)
+    best = sigma_ml(res, w, v)
+    nll = lambda s: (w[..., None] * (0.5 * (res / (s * v[:, None])) ** 2 + np.log(s * v[:, None]))).sum((0, 1))  # noqa
+    for factor in (0.9, 1.1):
+        assert (nll(best * factor) > nll(best)).all()
+
+
+def test_data_init_refuses_a_sigma_below_the_floor():
+    offsets, weights, scales, *_ = mirrored_people()
+    head = CenterNetMDNHead(in_channels=8, feat_channels=8, num_components=2, min_sigma=1e4)
+    with pytest.raises(ValueError, match='not above the head\'s min_sigma'):
+        MDNDataInitHook(sigma_init='ml').apply(head, offsets, weights, scales)
