@@ -24,6 +24,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.structures import PoseDataSample
 
 from mmpose_mdn.models.losses.mdn_loss import mdn_parameters
+from mmpose_mdn.viewpoint import viewpoint_agreement
 
 FLIP = parse_pose_metainfo(CocoDataset.METAINFO)['flip_indices']
 
@@ -93,7 +94,18 @@ def summarise(rows: list) -> dict:
         'chosen_error_px': float(chosen.mean()),
         'oracle_error_px': float(error.min(1).mean()),
         'oracle_differs': float((error.argmin(1) != pi.argmax(1)).mean()),
+        # are the components the viewpoints? the oracle component against the annotated viewpoint, and the
+        # largest-pi one, each under its best one-to-one assignment of components to front/back
+        'oracle_agreement': component_agreement(views, error.argmin(1), pi.shape[1]),
+        'chosen_agreement': component_agreement(views, pi.argmax(1), pi.shape[1]),
     }
+
+
+def component_agreement(views: np.ndarray, comps: np.ndarray, M: int) -> float:
+    """:func:`viewpoint_agreement` of (front/back people x components) counts."""
+    counts = np.zeros((2, M), dtype=np.int64)
+    np.add.at(counts, ((views == 'back').astype(int), comps), 1)
+    return viewpoint_agreement(counts)
 
 
 def main():

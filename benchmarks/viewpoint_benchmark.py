@@ -192,11 +192,32 @@ def plot_components(tables: dict, out: str) -> None:
     plt.close(fig)
 
 
+TARGET_RATIO, TARGET_AGREEMENT = 1.0, 0.80  # the claim's test: AP(MDN2) >= AP(L1), agreement >= 0.80
+
+
+def verdict(results: dict) -> str:
+    """One sentence: whether the paper's claim is reproduced, from the mean over seeds of AP(MDN2) / AP(L1) and
+    MDN2's viewpoint agreement on the people whose cue is visible (all front/back people without hidden cues)."""
+    seeds = list(results)
+    if not all({'L1', 'MDN2'} <= set(results[s]) for s in seeds):
+        return 'No verdict: the claim is judged on L1 and MDN2, and this run did not train both.'
+    metric = lambda name, key: np.mean([results[s][name]['metrics'].get(key, np.nan) for s in seeds])  # noqa
+    ap_l1, ap_mdn = metric('L1', 'coco/AP'), metric('MDN2', 'coco/AP')
+    key = ('viewpoint/agreement_visible' if 'viewpoint/agreement_visible' in results[seeds[0]]['MDN2']['metrics']
+           else 'viewpoint/agreement')
+    agreement = metric('MDN2', key)
+    ok = ap_mdn >= TARGET_RATIO * ap_l1 and agreement >= TARGET_AGREEMENT
+    return (f'**The paper\'s claim is {"" if ok else "not "}reproduced** on {len(seeds)} seed(s): MDN2 AP '
+            f'{ap_mdn:.3f} vs L1 {ap_l1:.3f} ({ap_mdn / max(ap_l1, 1e-9):.2f}×, target ≥ {TARGET_RATIO:g}×), its '
+            f'components agree with the viewpoint on {agreement:.2f} of the front/back people whose cue is visible '
+            f'(target ≥ {TARGET_AGREEMENT:.2f}).')
+
+
 def write_report(results: dict, work_dir: str, command: str, wall_s: float) -> str:
     """report.md with the tables, ap.png, components.png and examples.png; returns the report's path."""
     seeds, names = list(results), list(next(iter(results.values())))
     get = lambda name, key: [results[s][name]['metrics'].get(key, np.nan) for s in seeds]  # noqa: E731
-    lines = ['# Viewpoint benchmark: L1 vs MDN offsets on synthetic front/back/side people', '',
+    lines = ['# Viewpoint benchmark: L1 vs MDN offsets on synthetic front/back/side people', '', verdict(results), '',
              f'`{command}`: {len(seeds)} seed(s) ({", ".join(map(str, seeds))}), {wall_s / 60:.1f} min wall time '
              f'on {os.cpu_count()} CPU core(s). Mean ± std over seeds (sample std); each seed generates its own '
              'data and trains every model.', '',

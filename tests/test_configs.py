@@ -1,6 +1,6 @@
 """Every config under configs/ builds through the registries and runs one loss and one predict pass on a real
 coco_mini batch made by its own train / val pipelines at a reduced input size; the experiment matrix is complete
-and each config's name (hg[-capacity]_{base,mdnM}_{dataset}[_3x]) matches its settings."""
+and each config's name (hg[-capacity]_{base,mdnM}_{dataset}[_3x][_paper]) matches its settings."""
 import copy
 import importlib.util
 import random
@@ -17,7 +17,8 @@ from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS, MODELS
 
 CONFIGS = sorted(p for p in (ROOT / 'configs').rglob('*.py') if '_base_' not in p.parts)
-NAME = re.compile(r'hg(?P<capacity>|-small|-xsmall|-tiny)_(?P<offsets>base|mdn\d)_(?P<data>[a-z-]+)(?P<x3>_3x)?$')
+NAME = re.compile(r'hg(?P<capacity>|-small|-xsmall|-tiny)_(?P<offsets>base|mdn\d)_(?P<data>[a-z-]+)(?P<x3>_3x)?'
+                  r'(?P<paper>_paper)?$')
 INPUT = (128, 128)  # a multiple of 4 * 2**5, the 5-level hourglass's total stride
 
 # the paper's matrix (Tables 1, 3, 5): capacity x offsets, 1x; LargeHG MDN1/MDN3 also 3x
@@ -49,7 +50,7 @@ def coco_mini_batch(cfg: Config, train: bool, n: int):
 
 def test_matrix_is_complete():
     assert MATRIX <= {p.stem for p in CONFIGS}
-    assert [p.stem for p in CONFIGS if not NAME.match(p.stem)] == [], 'names: hg[-capacity]_{base,mdnM}_{data}[_3x]'
+    assert [p.stem for p in CONFIGS if not NAME.match(p.stem)] == [], 'names: hg[-capacity]_{base,mdnM}_{data}[_3x][_paper]'
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
@@ -69,6 +70,11 @@ def test_name_matches_settings(path):
         assert flip is True  # the paper tests the COCO base models with flip
     if name['data'] == 'coco':  # the paper's schedules: 1x = 50 epochs, 3x = 150
         assert cfg.train_cfg.max_epochs == (150 if name['x3'] else 50)
+    if name['paper'] or (not base and name['data'] != 'viewpoint'):  # the paper's loss as published
+        built = MODELS.build(head)
+        loss = built.offset_loss
+        assert (type(loss).__name__, loss.loss_weight, loss.beta, loss.pi_weight, loss.gate_target,
+                loss.responsibility_floor, built.min_sigma) == ('MDNLoss', 0.1, 0, 1, 'posterior', 0, 10)
 
 
 @pytest.fixture(autouse=True)

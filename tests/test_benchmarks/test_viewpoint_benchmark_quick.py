@@ -3,6 +3,7 @@ and tests the four models with tools/train.py and tools/test.py, reads the compo
 annotated people with benchmarks/mdn_components.py, and writes the report with its plots."""
 import json
 import math
+import re
 import subprocess
 import sys
 
@@ -17,9 +18,17 @@ def test_quick_benchmark_trains_evaluates_and_reports(tmp_path):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert 'Epoch(train)' in proc.stdout and 'Epoch(test)' in proc.stdout, 'progress is shown while it runs'
     report = (tmp_path / 'report.md').read_text()
+    verdict = re.match(r"\*\*The paper's claim is (not )?reproduced\*\* on 1 seed\(s\): "
+                       r'MDN2 AP ([\d.]+) vs L1 ([\d.]+) .* agree with the viewpoint on ([\d.]+|nan) of',
+                       report.splitlines()[2])
+    assert verdict, report.splitlines()[2]
     assert all(f'| {name} |' in report for name in MODELS)
     assert all((tmp_path / png).stat().st_size > 0 for png in ('ap.png', 'components.png', 'examples.png'))
     results = json.loads((tmp_path / 'results.json').read_text())['0']
+    ap_mdn, ap_l1 = (results[n]['metrics']['coco/AP'] for n in ('MDN2', 'L1'))
+    agreement = results['MDN2']['metrics']['viewpoint/agreement']
+    assert verdict.group(2, 3) == (f'{ap_mdn:.3f}', f'{ap_l1:.3f}') and verdict.group(4) == f'{agreement:.2f}'
+    assert (verdict.group(1) is None) == (ap_mdn >= ap_l1 and agreement >= 0.8)
     for name in MODELS:
         metrics = results[name]['metrics']
         assert math.isfinite(metrics['coco/AP']) and 0 <= metrics['viewpoint/matched'] <= 1

@@ -1,0 +1,223 @@
+"""Controlled experiments on the viewpoint benchmark: when does an MDN beat L1 offsets, and does π pick the
+viewpoint? Each run trains one model of ``configs/viewpoint/`` with a variant's config overrides on one seed's
+scenes (``benchmarks/viewpoint_benchmark.py``'s train and test), and caches its result in
+``<work-dir>/runs/<run>/result.json``: an interrupted study resumes where it stopped, and any row is rerun by
+deleting its folder (or with ``--rerun``)::
+
+    python benchmarks/viewpoint_study.py --groups gate ambiguity convergence sigma [--seeds 100 101]
+                                         [--only RUN ...] [--jobs 2] [--work-dir work_dirs/viewpoint_study]
+    python benchmarks/viewpoint_study.py --list          # every run of the chosen groups, cached or not
+
+``--quick`` is the CI variant (16 images, 1 epoch a run). ``--report`` only rewrites ``study.md`` and its plots
+from the cache. Runs are named ``<group>/<model>-<variant>[-hidden<share>][-x<epochs factor>]-s<seed>``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+import viewpoint_benchmark as vb
+
+# what each piece of a variant changes: hooks added, head and MDNLoss settings; a variant joins pieces with '+'
+PIECES = {
+    'base': dict(),  # the configs as they are
+    # how pi learns
+    'gate30': dict(loss=dict(pi_weight=30.0)),
+    'lik30': dict(loss=dict(pi_weight=30.0, gate_target='likelihood')),
+    'kmeans': dict(hooks=["dict(type='MDNDataInitHook', mean_init='kmeans')"]),
+    'rwta-ramp30': dict(hooks=["dict(type='MDNLossScheduleHook', responsibility_floor=[(0, 0.5), (1000, 0.0)], "
+                               "pi_weight=[(1000, 1.0), (1200, 30.0)])"]),
+    # variance initialisation and the paper's loss
+    'sigma-ml': dict(hooks=["dict(type='MDNDataInitHook', sigma_init='ml')"], head=dict(min_sigma=1.0)),
+    'nll': dict(loss=dict(beta=0.0)),
+}
+
+
+def variant_config(variant: str) -> str:
+    """Config text of a variant: its pieces' hooks, head and loss settings merged in order."""
+    hooks, head, loss = [], {}, {}
+    for piece in variant.split('+'):
+        if piece not in PIECES:
+            raise ValueError(f'unknown variant piece {piece!r} in {variant!r}: one of {sorted(PIECES)}')
+        hooks += PIECES[piece].get('hooks', [])
+        head.update(PIECES[piece].get('head', {}))
+        loss.update(PIECES[piece].get('loss', {}))
+    if loss:
+        head['offset_loss'] = loss
+    return (f'custom_hooks = [{", ".join(hooks)}]\n' if hooks else '') + (f'model = dict(head={head!r})\n'
+                                                                          if head else '')
+
+
+# the variant the ambiguity and convergence groups use for MDN2: chosen on the design seeds by the gate group
+CHOSEN = 'lik30'
+HIDDEN = (0.0, 0.5, 1.0)
+FACTORS = (0.5, 1.0, 2.0)
+GROUPS = {
+    'gate': [('L1', 'base', 0.0, 1.0)] + [('MDN2', v, 0.0, 1.0) for v in
+                                            ('kmeans+lik30', 'base', 'kmeans', 'lik30', 'gate30', 'rwta-ramp30')],
+    'ambiguity': [(m, v, h, 1.0) for m, v in (('L1', 'base'), ('MDN2', CHOSEN), ('MDN2', 'base')) for h in HIDDEN],
+    'convergence': [(m, v, 0.0, f) for f in FACTORS for m, v in (('L1', 'base'), ('MDN1', 'base'),
+                                                                   ('MDN2', CHOSEN))],
+    'sigma': [('MDN2', v, 0.0, 1.0) for v in (CHOSEN, f'{CHOSEN}+sigma-ml', f'{CHOSEN}+sigma-ml+nll')],
+}
+COLUMNS = (('AP', 'coco/AP'), ('AR', 'coco/AR'), ('left/right order', 'viewpoint/lr_order'),
+           ('order, cue hidden', 'viewpoint/lr_order_hidden'), ('agreement', 'viewpoint/agreement'),
+           ('agreement, cue visible', 'viewpoint/agreement_visible'))
+
+
+def run_name(model: str, variant: str, hidden: float, factor: float, seed: int) -> str:
+    return (f'{model}-{variant}' + (f'-hidden{hidden:g}' if hidden else '') + (f'-x{factor:g}' if factor != 1 else '')
+            + f'-s{seed}')
+
+
+def write_config(work_dir: str, name: str, model: str, variant: str) -> str:
+    """The run's config, ``<work-dir>/configs/<run>.py``: the model's viewpoint config plus the variant's
+    overrides (outside the run's folder, where mmengine dumps the merged config under the same name)."""
+    base = osp.join(vb.ROOT, 'configs', 'viewpoint', vb.MODELS[model] + '.py')
+    os.makedirs(osp.join(work_dir, 'configs'), exist_ok=True)
+    path = osp.join(work_dir, 'configs', name + '.py')
+    with open(path, 'w') as f:
+        f.write(f'_base_ = [{base!r}]\n{variant_config(variant)}')
+    return path
+
+
+def run_one(spec: tuple, seed: int, work_dir: str, sizes: dict, rerun: bool) -> dict:
+    """Train and test one run unless its result is cached; returns the result."""
+    model, variant, hidden, factor = spec
+    if model == 'L1' and variant != 'base':
+        raise ValueError(f'variant {variant} is for MDN heads')
+    name = run_name(*spec, seed)
+    run_dir = osp.join(work_dir, 'runs', name)
+    result_file = osp.join(run_dir, 'result.json')
+    if osp.isfile(result_file) and not rerun:
+        return json.load(open(result_file))
+    os.makedirs(run_dir, exist_ok=True)
+    data_root = osp.join(work_dir, 'data', f'seed{seed}' + (f'_hidden{hidden:g}' if hidden else ''))
+    run_sizes = dict(sizes, epochs=max(1, round(factor * (sizes['epochs'] or vb.EPOCHS))))
+    vb.log(f'{name}: train + test')
+    result = vb.train_and_test(write_config(work_dir, name, model, variant), name, seed, data_root, run_dir, run_sizes,
+                               hidden_cue=hidden, components=model in ('MDN2', 'MDN3'))
+    result.update(model=model, variant=variant, hidden_cue=hidden, factor=factor, seed=seed,
+                  epochs=run_sizes['epochs'])
+    json.dump(result, open(result_file + '.tmp', 'w'), indent=1)
+    os.replace(result_file + '.tmp', result_file)
+    return result
+
+
+def fmt(values) -> str:
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=np.float64)
+    if not len(v):
+        return '–'
+    return f'{v.mean():.3f}' + (f' ± {v.std(ddof=1):.3f}' if len(v) > 1 else '')
+
+
+def group_table(group: str, results: dict, seeds: list) -> list:
+    """Markdown rows of one group: per (model, variant, hidden, factor), mean ± std over the seeds."""
+    head = ['model', 'variant', 'hidden cue', 'epochs'] + [c for c, _ in COLUMNS] + [
+        'π front / back', 'chosen / oracle px', 'oracle = viewpoint']
+    lines = ['| ' + ' | '.join(head) + ' |', '| --- ' * len(head) + '|']
+    for spec in GROUPS[group]:
+        res = [results[run_name(*spec, s)] for s in seeds if run_name(*spec, s) in results]
+        if not res:
+            continue
+        comp = [r['components'] for r in res if r.get('components')]
+        pis = ' / '.join('(' + ', '.join(f'{p:.2f}' for p in np.mean([c[f'mean_pi_{v}'] for c in comp], 0)) + ')'
+                         for v in ('front', 'back')) if comp else '–'
+        err = (f'{np.mean([c["chosen_error_px"] for c in comp]):.2f} / '
+               f'{np.mean([c["oracle_error_px"] for c in comp]):.2f}') if comp else '–'
+        oracle = fmt([c['oracle_agreement'] for c in comp]) if comp else '–'
+        lines.append(f'| {spec[0]} | {spec[1]} | {spec[2]:g} | {res[0]["epochs"]} | ' + ' | '.join(
+            fmt([r['metrics'].get(key) for r in res]) for _, key in COLUMNS) + f' | {pis} | {err} | {oracle} |')
+    return lines
+
+
+def plot_lines(results: dict, seeds: list, group: str, x_index: int, xlabel: str, out: str) -> None:
+    """AP against the group's varied quantity (hidden share or schedule factor), one line per model/variant."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    curves = {}
+    for spec in GROUPS[group]:
+        aps = [results[run_name(*spec, s)]['metrics']['coco/AP'] for s in seeds if run_name(*spec, s) in results]
+        if aps:
+            curves.setdefault(f'{spec[0]} {spec[1]}', []).append((spec[x_index], np.mean(aps)))
+    for label, pts in curves.items():
+        x, y = zip(*sorted(pts))
+        ax.plot(x, y, 'o-', label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel('COCO AP (val)')
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
+def write_report(results: dict, groups: list, seeds: list, work_dir: str, command: str) -> str:
+    lines = ['# Viewpoint study', '', f'`{command}`; seeds {", ".join(map(str, seeds))}; mean ± sample std over '
+             'seeds. Runs cached in `runs/`, their configs in `configs/`.', '']
+    for group in groups:
+        lines += [f'## {group}', ''] + group_table(group, results, seeds) + ['']
+        if group in ('ambiguity', 'convergence'):
+            png = f'{group}.png'
+            plot_lines(results, seeds, group, 2 if group == 'ambiguity' else 3,
+                       'share of people with the viewpoint cue hidden' if group == 'ambiguity' else
+                       'schedule (× the benchmark\'s 20 epochs)', osp.join(work_dir, png))
+            lines += [f'![{group}]({png})', '']
+    path = osp.join(work_dir, 'study.md')
+    open(path, 'w').write('\n'.join(lines))
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--groups', nargs='+', default=list(GROUPS), choices=list(GROUPS))
+    parser.add_argument('--seeds', type=int, nargs='+', default=[100], help='design seeds: 100, 101')
+    parser.add_argument('--only', nargs='+', help='only these runs (names as --list prints, without -s<seed>)')
+    parser.add_argument('--rerun', action='store_true', help='train the selected runs again, ignoring the cache')
+    parser.add_argument('--quick', action='store_true', help='CI variant: 16 images, 1 epoch a run')
+    parser.add_argument('--list', action='store_true', help='print the runs and whether they are cached')
+    parser.add_argument('--report', action='store_true', help='only write study.md from the cache')
+    parser.add_argument('--jobs', type=int, default=2, help='runs trained at once (one thread each)')
+    parser.add_argument('--work-dir', default=osp.join(vb.ROOT, 'work_dirs', 'viewpoint_study'))
+    args = parser.parse_args()
+    if args.jobs < 1:
+        parser.error(f'--jobs must be >= 1, got {args.jobs}')
+    sizes = dict(vb.SIZES['quick' if args.quick else 'full'])
+    work_dir = osp.abspath(args.work_dir)
+    specs = list(dict.fromkeys(spec for g in args.groups for spec in GROUPS[g]))
+    if args.only:
+        unknown = set(args.only) - {run_name(*spec, 0)[:-3] for spec in specs}
+        if unknown:
+            parser.error(f'--only names no run of groups {args.groups}: {sorted(unknown)} (see --list)')
+        specs = [spec for spec in specs if run_name(*spec, 0)[:-3] in args.only]
+    runs = [(spec, seed) for seed in args.seeds for spec in specs]
+    cached = lambda spec, seed: osp.isfile(osp.join(work_dir, 'runs', run_name(*spec, seed), 'result.json'))  # noqa
+    if args.list:
+        for spec, seed in runs:
+            print(f'{"cached " if cached(spec, seed) else "pending"} {run_name(*spec, seed)}')
+        return
+    os.makedirs(work_dir, exist_ok=True)
+    start = time.time()
+    if not args.report:
+        with ThreadPoolExecutor(args.jobs) as pool:
+            for future in [pool.submit(run_one, spec, seed, work_dir, sizes, args.rerun) for spec, seed in runs]:
+                future.result()
+    results = {}
+    for spec in (s for g in GROUPS.values() for s in g):
+        for seed in args.seeds:
+            if cached(spec, seed):
+                results[run_name(*spec, seed)] = json.load(open(osp.join(work_dir, 'runs', run_name(*spec, seed),
+                                                                          'result.json')))
+    command = 'python benchmarks/viewpoint_study.py --groups ' + ' '.join(args.groups) + ' --seeds ' + ' '.join(
+        map(str, args.seeds)) + (' --quick' if args.quick else '')
+    path = write_report(results, args.groups, args.seeds, work_dir, command)
+    vb.log(f'{len(runs)} run(s) in {(time.time() - start) / 60:.1f} min; report {path}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,67 @@
+"""The viewpoint study's CI variant: `benchmarks/viewpoint_study.py --quick` trains and tests runs through the
+benchmark's tools with a variant's config (the data-driven start and the loss schedule active in real training),
+caches each result, and resumes from the cache instead of training again."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, scalars
+from mmpose_mdn.engine import MDNLossScheduleHook
+
+STUDY = 'benchmarks/viewpoint_study.py'
+RUNS = ('MDN2-kmeans+lik30', 'MDN2-rwta-ramp30')
+
+
+def study(*args):
+    proc = subprocess.run([sys.executable, STUDY, '--quick', '--groups', 'gate', *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return proc.stdout
+
+
+@pytest.fixture(scope='module')
+def work_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp('study')
+    study('--only', *RUNS, '--work-dir', path)
+    return path
+
+
+def test_runs_are_trained_tested_and_cached(work_dir):
+    for name in RUNS:
+        result = json.loads((work_dir / 'runs' / f'{name}-s100' / 'result.json').read_text())
+        assert result['model'] == 'MDN2' and result['variant'] == name[5:] and result['epochs'] == 1
+        assert 'coco/AP' in result['metrics'] and result['components']['people'] > 0
+        assert (work_dir / 'configs' / f'{name}-s100.py').is_file()
+    report = (work_dir / 'study.md').read_text()
+    assert '| MDN2 | kmeans+lik30 |' in report and '| MDN2 | rwta-ramp30 |' in report
+
+
+def test_variants_act_in_real_training(work_dir):
+    log = (work_dir / 'runs' / 'MDN2-kmeans+lik30-s100' / 'train.log').read_text()
+    shares = json.loads(log.split('MDNDataInitHook: means 2 centroids, shares ')[1].split(']')[0] + ']')
+    assert len(shares) == 2 and abs(sum(shares) - 1) < 0.02, 'the k-means start was applied and logged'
+    records = [r for r in scalars(work_dir / 'runs' / 'MDN2-rwta-ramp30-s100') if 'responsibility_floor' in r]
+    hook = MDNLossScheduleHook(responsibility_floor=[(0, 0.5), (1000, 0.0)], pi_weight=[(1000, 1.0), (1200, 30.0)])
+    assert len(records) == 6
+    for r in records:  # logged after iteration `step`, set before it (0-based step - 1)
+        expected = hook.values_at(r['step'] - 1)
+        np.testing.assert_allclose([r['responsibility_floor'], r['pi_weight']],
+                                   [expected['responsibility_floor'], expected['pi_weight']], rtol=1e-6)
+
+
+def test_study_resumes_from_its_cache(work_dir):
+    before = {n: (work_dir / 'runs' / f'{n}-s100' / 'result.json').stat().st_mtime_ns for n in RUNS}
+    listed = study('--list', '--work-dir', work_dir)
+    assert all(f'cached  {n}-s100' in listed for n in RUNS) and 'pending MDN2-base-s100' in listed
+    out = study('--only', *RUNS, '--work-dir', work_dir)
+    assert 'train + test' not in out, 'cached runs are not trained again'
+    assert before == {n: (work_dir / 'runs' / f'{n}-s100' / 'result.json').stat().st_mtime_ns for n in RUNS}
+
+
+def test_unknown_run_is_refused(tmp_path):
+    proc = subprocess.run([sys.executable, STUDY, '--quick', '--only', 'MDN2-nonsense', '--work-dir', tmp_path],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and 'MDN2-nonsense' in proc.stderr
