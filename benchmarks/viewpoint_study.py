@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,6 +29,7 @@ PIECES = {
     # how pi learns
     'gate30': dict(loss=dict(pi_weight=30.0)),
     'lik30': dict(loss=dict(pi_weight=30.0, gate_target='likelihood')),
+    'lik300': dict(loss=dict(pi_weight=300.0, gate_target='likelihood')),
     'kmeans': dict(hooks=["dict(type='MDNDataInitHook', mean_init='kmeans')"]),
     'rwta-ramp30': dict(hooks=["dict(type='MDNLossScheduleHook', responsibility_floor=[(0, 0.5), (1000, 0.0)], "
                                "pi_weight=[(1000, 1.0), (1200, 30.0)])"]),
@@ -58,7 +60,8 @@ HIDDEN = (0.0, 0.5, 1.0)
 FACTORS = (0.5, 1.0, 2.0)
 GROUPS = {
     'gate': [('L1', 'base', 0.0, 1.0)] + [('MDN2', v, 0.0, 1.0) for v in
-                                            ('kmeans+lik30', 'base', 'kmeans', 'lik30', 'gate30', 'rwta-ramp30')],
+                                            ('kmeans+lik30', 'base', 'kmeans', 'lik30', 'gate30', 'rwta-ramp30',
+                                             'kmeans+lik300')],
     'ambiguity': [(m, v, h, 1.0) for m, v in (('L1', 'base'), ('MDN2', CHOSEN), ('MDN2', 'base')) for h in HIDDEN],
     'convergence': [(m, v, 0.0, f) for f in FACTORS for m, v in (('L1', 'base'), ('MDN1', 'base'),
                                                                    ('MDN2', CHOSEN))],
@@ -93,19 +96,37 @@ def run_one(spec: tuple, seed: int, work_dir: str, sizes: dict, rerun: bool) -> 
     name = run_name(*spec, seed)
     run_dir = osp.join(work_dir, 'runs', name)
     result_file = osp.join(run_dir, 'result.json')
-    if osp.isfile(result_file) and not rerun:
-        return json.load(open(result_file))
-    os.makedirs(run_dir, exist_ok=True)
     data_root = osp.join(work_dir, 'data', f'seed{seed}' + (f'_hidden{hidden:g}' if hidden else ''))
+    if osp.isfile(result_file) and not rerun:
+        result = json.load(open(result_file))
+        if 'probe' not in result:  # cached before the probe was part of a run
+            result['probe'] = probe(name, work_dir, data_root)
+            save(result, result_file)
+        return result
+    os.makedirs(run_dir, exist_ok=True)
     run_sizes = dict(sizes, epochs=max(1, round(factor * (sizes['epochs'] or vb.EPOCHS))))
     vb.log(f'{name}: train + test')
     result = vb.train_and_test(write_config(work_dir, name, model, variant), name, seed, data_root, run_dir, run_sizes,
                                hidden_cue=hidden, components=model in ('MDN2', 'MDN3'))
     result.update(model=model, variant=variant, hidden_cue=hidden, factor=factor, seed=seed,
-                  epochs=run_sizes['epochs'])
-    json.dump(result, open(result_file + '.tmp', 'w'), indent=1)
-    os.replace(result_file + '.tmp', result_file)
+                  epochs=run_sizes['epochs'], probe=probe(name, work_dir, data_root))
+    save(result, result_file)
     return result
+
+
+def probe(name: str, work_dir: str, data_root: str) -> dict:
+    """benchmarks/viewpoint_probe.py on the run's checkpoint: is the viewpoint linearly readable at the centre?"""
+    run_dir = osp.join(work_dir, 'runs', name)
+    ckpt = open(osp.join(run_dir, 'last_checkpoint')).read().strip()
+    out = osp.join(run_dir, 'probe.json')
+    vb.run([sys.executable, 'benchmarks/viewpoint_probe.py', osp.join(work_dir, 'configs', name + '.py'), ckpt,
+            data_root, '--out', out], osp.join(run_dir, 'probe.log'), name)
+    return json.load(open(out))
+
+
+def save(result: dict, path: str) -> None:
+    json.dump(result, open(path + '.tmp', 'w'), indent=1)
+    os.replace(path + '.tmp', path)
 
 
 def fmt(values) -> str:
@@ -118,7 +139,7 @@ def fmt(values) -> str:
 def group_table(group: str, results: dict, seeds: list) -> list:
     """Markdown rows of one group: per (model, variant, hidden, factor), mean ± std over the seeds."""
     head = ['model', 'variant', 'hidden cue', 'epochs'] + [c for c, _ in COLUMNS] + [
-        'π front / back', 'chosen / oracle px', 'oracle = viewpoint']
+        'π front / back', 'chosen / oracle px', 'oracle = viewpoint', 'probe']
     lines = ['| ' + ' | '.join(head) + ' |', '| --- ' * len(head) + '|']
     for spec in GROUPS[group]:
         res = [results[run_name(*spec, s)] for s in seeds if run_name(*spec, s) in results]
@@ -131,7 +152,8 @@ def group_table(group: str, results: dict, seeds: list) -> list:
                f'{np.mean([c["oracle_error_px"] for c in comp]):.2f}') if comp else '–'
         oracle = fmt([c['oracle_agreement'] for c in comp]) if comp else '–'
         lines.append(f'| {spec[0]} | {spec[1]} | {spec[2]:g} | {res[0]["epochs"]} | ' + ' | '.join(
-            fmt([r['metrics'].get(key) for r in res]) for _, key in COLUMNS) + f' | {pis} | {err} | {oracle} |')
+            fmt([r['metrics'].get(key) for r in res]) for _, key in COLUMNS) + f' | {pis} | {err} | {oracle} | '
+            + fmt([r['probe']['backbone_val_acc'] for r in res if 'probe' in r]) + ' |')
     return lines
 
 

@@ -34,6 +34,7 @@ def test_runs_are_trained_tested_and_cached(work_dir):
         result = json.loads((work_dir / 'runs' / f'{name}-s100' / 'result.json').read_text())
         assert result['model'] == 'MDN2' and result['variant'] == name[5:] and result['epochs'] == 1
         assert 'coco/AP' in result['metrics'] and result['components']['people'] > 0
+        assert result['probe']['people']['val'] == result['components']['people']
         assert (work_dir / 'configs' / f'{name}-s100.py').is_file()
     report = (work_dir / 'study.md').read_text()
     assert '| MDN2 | kmeans+lik30 |' in report and '| MDN2 | rwta-ramp30 |' in report
