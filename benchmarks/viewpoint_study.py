@@ -23,46 +23,52 @@ import numpy as np
 
 import viewpoint_benchmark as vb
 
+# the MDN recipe every variant starts from (round 2's: configs/viewpoint/ as of round 2), whatever the configs'
+# default is now, so cached runs stay what they were; hooks of one type from several pieces are merged
+ROUND2_LOSS = dict(type='MDNLoss', loss_weight=0.03, beta=1.0)
 # what each piece of a variant changes: hooks added, head and MDNLoss settings; a variant joins pieces with '+'
 PIECES = {
-    'base': dict(),  # the configs as they are
+    'base': dict(),  # round 2's recipe
     # how pi learns
     'gate30': dict(loss=dict(pi_weight=30.0)),
     'lik30': dict(loss=dict(pi_weight=30.0, gate_target='likelihood')),
+    'lik100': dict(loss=dict(pi_weight=100.0, gate_target='likelihood')),
     'lik300': dict(loss=dict(pi_weight=300.0, gate_target='likelihood')),
-    'kmeans': dict(hooks=["dict(type='MDNDataInitHook', mean_init='kmeans')"]),
-    'rwta-ramp30': dict(hooks=["dict(type='MDNLossScheduleHook', responsibility_floor=[(0, 0.5), (1000, 0.0)], "
-                               "pi_weight=[(1000, 1.0), (1200, 30.0)])"]),
+    'kmeans': dict(hooks=[dict(type='MDNDataInitHook', mean_init='kmeans')]),
+    'rwta-ramp30': dict(hooks=[dict(type='MDNLossScheduleHook', responsibility_floor=[(0, 0.5), (1000, 0.0)],
+                                    pi_weight=[(1000, 1.0), (1200, 30.0)])]),
     # variance initialisation and the paper's loss
-    'sigma-ml': dict(hooks=["dict(type='MDNDataInitHook', sigma_init='ml')"], head=dict(min_sigma=1.0)),
+    'sigma-ml': dict(hooks=[dict(type='MDNDataInitHook', sigma_init='ml')], head=dict(min_sigma=1.0)),
     'nll': dict(loss=dict(beta=0.0)),
 }
 
 
-def variant_config(variant: str) -> str:
-    """Config text of a variant: its pieces' hooks, head and loss settings merged in order."""
-    hooks, head, loss = [], {}, {}
+def variant_config(model: str, variant: str) -> str:
+    """Config text of a variant: round 2's recipe, then its pieces' hooks, head and loss settings in order."""
+    hooks, head, loss = {'SyncBuffersHook': dict(type='SyncBuffersHook')}, {}, dict(ROUND2_LOSS)
     for piece in variant.split('+'):
         if piece not in PIECES:
             raise ValueError(f'unknown variant piece {piece!r} in {variant!r}: one of {sorted(PIECES)}')
-        hooks += PIECES[piece].get('hooks', [])
+        for hook in PIECES[piece].get('hooks', []):
+            hooks.setdefault(hook['type'], {}).update(hook)
         head.update(PIECES[piece].get('head', {}))
         loss.update(PIECES[piece].get('loss', {}))
-    if loss:
-        head['offset_loss'] = loss
-    return (f'custom_hooks = [{", ".join(hooks)}]\n' if hooks else '') + (f'model = dict(head={head!r})\n'
-                                                                          if head else '')
+    text = f'custom_hooks = {list(hooks.values())!r}\n'  # mmpose's runtime has SyncBuffersHook: kept
+    if model != 'L1':
+        head['offset_loss'] = dict(_delete_=True, **loss)
+    return text + (f'model = dict(head={head!r})\n' if head else '')
 
 
 # the variant the ambiguity and convergence groups use for MDN2: chosen on the design seeds by the gate group
-CHOSEN = 'lik30'
+CHOSEN = 'kmeans+lik300'
 HIDDEN = (0.0, 0.5, 1.0)
 FACTORS = (0.5, 1.0, 2.0)
 GROUPS = {
     'gate': [('L1', 'base', 0.0, 1.0)] + [('MDN2', v, 0.0, 1.0) for v in
                                             ('kmeans+lik30', 'base', 'kmeans', 'lik30', 'gate30', 'rwta-ramp30',
-                                             'kmeans+lik300')],
-    'ambiguity': [(m, v, h, 1.0) for m, v in (('L1', 'base'), ('MDN2', CHOSEN), ('MDN2', 'base')) for h in HIDDEN],
+                                             'kmeans+lik100', 'kmeans+lik300')],
+    'ambiguity': [(m, v, h, 1.0) for m, v in (('L1', 'base'), ('MDN2', 'kmeans+lik100'), ('MDN2', 'lik30'),
+                                               ('MDN2', 'kmeans+lik300'), ('MDN2', 'base')) for h in HIDDEN],
     'convergence': [(m, v, 0.0, f) for f in FACTORS for m, v in (('L1', 'base'), ('MDN1', 'base'),
                                                                    ('MDN2', CHOSEN))],
     'sigma': [('MDN2', v, 0.0, 1.0) for v in (CHOSEN, f'{CHOSEN}+sigma-ml', f'{CHOSEN}+sigma-ml+nll')],
@@ -84,7 +90,7 @@ def write_config(work_dir: str, name: str, model: str, variant: str) -> str:
     os.makedirs(osp.join(work_dir, 'configs'), exist_ok=True)
     path = osp.join(work_dir, 'configs', name + '.py')
     with open(path, 'w') as f:
-        f.write(f'_base_ = [{base!r}]\n{variant_config(variant)}')
+        f.write(f'_base_ = [{base!r}]\n{variant_config(model, variant)}')
     return path
 
 
@@ -138,7 +144,7 @@ def fmt(values) -> str:
 
 def group_table(group: str, results: dict, seeds: list) -> list:
     """Markdown rows of one group: per (model, variant, hidden, factor), mean ± std over the seeds."""
-    head = ['model', 'variant', 'hidden cue', 'epochs'] + [c for c, _ in COLUMNS] + [
+    head = ['model', 'variant', 'hidden cue', 'epochs', 'seeds'] + [c for c, _ in COLUMNS] + [
         'π front / back', 'chosen / oracle px', 'oracle = viewpoint', 'probe']
     lines = ['| ' + ' | '.join(head) + ' |', '| --- ' * len(head) + '|']
     for spec in GROUPS[group]:
@@ -151,7 +157,8 @@ def group_table(group: str, results: dict, seeds: list) -> list:
         err = (f'{np.mean([c["chosen_error_px"] for c in comp]):.2f} / '
                f'{np.mean([c["oracle_error_px"] for c in comp]):.2f}') if comp else '–'
         oracle = fmt([c['oracle_agreement'] for c in comp]) if comp else '–'
-        lines.append(f'| {spec[0]} | {spec[1]} | {spec[2]:g} | {res[0]["epochs"]} | ' + ' | '.join(
+        lines.append(f'| {spec[0]} | {spec[1]} | {spec[2]:g} | {res[0]["epochs"]} | '
+                     + ','.join(str(r['seed']) for r in res) + ' | ' + ' | '.join(
             fmt([r['metrics'].get(key) for r in res]) for _, key in COLUMNS) + f' | {pis} | {err} | {oracle} | '
             + fmt([r['probe']['backbone_val_acc'] for r in res if 'probe' in r]) + ' |')
     return lines
@@ -238,7 +245,7 @@ def main():
     command = 'python benchmarks/viewpoint_study.py --groups ' + ' '.join(args.groups) + ' --seeds ' + ' '.join(
         map(str, args.seeds)) + (' --quick' if args.quick else '')
     path = write_report(results, args.groups, args.seeds, work_dir, command)
-    vb.log(f'{len(runs)} run(s) in {(time.time() - start) / 60:.1f} min; report {path}')
+    vb.log(('' if args.report else f'{len(runs)} run(s) in {(time.time() - start) / 60:.1f} min; ') + f'report {path}')
 
 
 if __name__ == '__main__':

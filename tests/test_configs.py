@@ -50,7 +50,8 @@ def coco_mini_batch(cfg: Config, train: bool, n: int):
 
 def test_matrix_is_complete():
     assert MATRIX <= {p.stem for p in CONFIGS}
-    assert [p.stem for p in CONFIGS if not NAME.match(p.stem)] == [], 'names: hg[-capacity]_{base,mdnM}_{data}[_3x][_paper]'
+    assert [p.stem for p in CONFIGS if not NAME.match(p.stem)] == [], \
+        'names: hg[-capacity]_{base,mdnM}_{data}[_3x][_paper]'
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)

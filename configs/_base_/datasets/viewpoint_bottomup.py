@@ -1,12 +1,15 @@
 # Synthetic two-viewpoint scenes (mmpose_mdn.viewpoint), written into data_root on first use, no
 # download: 128x128 images with 1-3 people 58-115 px tall seen from the front, back or side; COCO keypoints, the
 # viewpoint stored per person. Input 128 -> output 32. The seed and paths can be changed with --cfg-options
-# {train,val,test}_dataloader.dataset.{data_root,seed}=... and val_evaluator.0.ann_file=... (see
+# {train,val,test}_dataloader.dataset.{data_root,seed,hidden_cue}=... and val_evaluator.0.ann_file=... (see
 # benchmarks/viewpoint_benchmark.py).
 dataset_type = 'ViewpointSceneDataset'
 data_mode = 'bottomup'
 data_root = 'work_dirs/viewpoint_data/seed0/'
 scene_seed = 0
+# half of the people have their viewpoint cue (face, shoe direction) hidden: their back view looks like the front
+# view of the mirrored pose, so a single offset mode must average them (benchmarks/viewpoint.md, round 3)
+hidden_cue = 0.5
 
 codec = dict(type='CenterNetPose', input_size=(128, 128), stride=4, max_instances=8)
 
@@ -36,7 +39,7 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root, data_mode=data_mode, split='train', num_images=800,
-                 seed=scene_seed, pipeline=train_pipeline))
+                 seed=scene_seed, hidden_cue=hidden_cue, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=8,
     num_workers=1,
@@ -44,7 +47,8 @@ val_dataloader = dict(
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(type=dataset_type, data_root=data_root, data_mode=data_mode, split='val', num_images=200,
-                 seed=scene_seed, test_mode=True, pipeline=val_pipeline))
+                 seed=scene_seed, hidden_cue=hidden_cue, test_mode=True,
+                 pipeline=val_pipeline))
 test_dataloader = val_dataloader
 
 # CenterNet ranks people by the centre score and applies no pose NMS; ViewpointComponentMetric reports how the
