@@ -4,8 +4,10 @@ At each front/back person's centre pixel, against the keypoint offsets that trai
 ``CenterNetPose.encode``), it reads the head's raw mixture and reports: the largest π (median), the mean π of
 front and of back people (does π depend on the viewpoint?), the mean distance between the components' keypoint
 means (copies, or different poses?), and the mean keypoint error of the chosen (largest-π) and of the best
-("oracle") component, in output pixels. The mean distance between a person's keypoints and their left/right
-mirror is printed for scale::
+("oracle") component, in output pixels, and how often the oracle and the chosen component are the one of the
+person's viewpoint (best one-to-one assignment): the first says whether the components *are* the viewpoints, the
+second whether π picks them. The mean distance between a person's keypoints and their left/right mirror is printed
+for scale::
 
     python benchmarks/mdn_components.py configs/viewpoint/hg-tiny_mdn3_viewpoint.py \\
         work_dirs/viewpoint_benchmark/seed1/MDN3/epoch_20.pth work_dirs/viewpoint_benchmark/data/seed1 [--out x.json]

@@ -273,9 +273,10 @@ def write_report(results: dict, work_dir: str, command: str, wall_s: float) -> s
         lines.append('')
     lines += ['What the components do at the ground-truth centres of the validation front/back people '
               '(`benchmarks/mdn_components.py`; output pixels; *oracle*: the component nearest to the annotation; '
-              '*mirror*: mean distance between a person\'s keypoints and their left/right mirror):', '',
+              '*mirror*: mean distance between a person\'s keypoints and their left/right mirror; *= viewpoint*: '
+              'how often that component is the one of the person\'s viewpoint):', '',
               '| seed | model | median largest π | mean π, front | mean π, back | means apart | chosen / oracle '
-              'error | mirror |', '| --- ' * 8 + '|']
+              'error | mirror | oracle / chosen = viewpoint |', '| --- ' * 9 + '|']
     for s in seeds:
         for name in names:
             c = results[s][name].get('components')
@@ -283,7 +284,8 @@ def write_report(results: dict, work_dir: str, command: str, wall_s: float) -> s
                 pis = ['(' + ', '.join(f'{p:.2f}' for p in c[f'mean_pi_{v}']) + ')' for v in ('front', 'back')]
                 lines.append(f'| {s} | {name} | {c["median_largest_pi"]:.2f} | {pis[0]} | {pis[1]} | '
                              f'{c["component_spread_px"]:.1f} | {c["chosen_error_px"]:.2f} / '
-                             f'{c["oracle_error_px"]:.2f} | {c["mirror_distance_px"]:.1f} |')
+                             f'{c["oracle_error_px"]:.2f} | {c["mirror_distance_px"]:.1f} | '
+                             f'{c["oracle_agreement"]:.2f} / {c["chosen_agreement"]:.2f} |')
     lines.append('')
     plot_ap(results, osp.join(work_dir, 'ap.png'))
     lines += ['![AP](ap.png)', '']

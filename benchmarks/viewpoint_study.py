@@ -69,12 +69,12 @@ GROUPS = {
                                              'kmeans+lik100', 'kmeans+lik300')],
     'ambiguity': [(m, v, h, 1.0) for m, v in (('L1', 'base'), ('MDN2', 'kmeans+lik100'), ('MDN2', 'lik30'),
                                                ('MDN2', 'kmeans+lik300'), ('MDN2', 'base')) for h in HIDDEN],
-    'convergence': [(m, v, 0.0, f) for f in FACTORS for m, v in (('L1', 'base'), ('MDN1', 'base'),
-                                                                   ('MDN2', CHOSEN))],
-    'sigma': [('MDN2', v, 0.0, 1.0) for v in (CHOSEN, f'{CHOSEN}+sigma-ml', f'{CHOSEN}+sigma-ml+nll')],
+    'convergence': [(m, v, 0.5, f) for f in FACTORS for m, v in (('L1', 'base'), ('MDN2', CHOSEN))],
+    'sigma': [('MDN2', v, 0.5, 1.0) for v in (CHOSEN, f'{CHOSEN}+sigma-ml', f'{CHOSEN}+nll', f'{CHOSEN}+sigma-ml+nll')],
 }
 COLUMNS = (('AP', 'coco/AP'), ('AR', 'coco/AR'), ('left/right order', 'viewpoint/lr_order'),
-           ('order, cue hidden', 'viewpoint/lr_order_hidden'), ('agreement', 'viewpoint/agreement'),
+           ('order, cue visible', 'viewpoint/lr_order_visible'), ('order, cue hidden', 'viewpoint/lr_order_hidden'),
+           ('agreement', 'viewpoint/agreement'),
            ('agreement, cue visible', 'viewpoint/agreement_visible'))
 
 
@@ -123,7 +123,8 @@ def run_one(spec: tuple, seed: int, work_dir: str, sizes: dict, rerun: bool) -> 
 def probe(name: str, work_dir: str, data_root: str) -> dict:
     """benchmarks/viewpoint_probe.py on the run's checkpoint: is the viewpoint linearly readable at the centre?"""
     run_dir = osp.join(work_dir, 'runs', name)
-    ckpt = open(osp.join(run_dir, 'last_checkpoint')).read().strip()
+    # the checkpoint of the run's folder by name: a cache moved or renamed keeps working
+    ckpt = osp.join(run_dir, osp.basename(open(osp.join(run_dir, 'last_checkpoint')).read().strip()))
     out = osp.join(run_dir, 'probe.json')
     vb.run([sys.executable, 'benchmarks/viewpoint_probe.py', osp.join(work_dir, 'configs', name + '.py'), ckpt,
             data_root, '--out', out], osp.join(run_dir, 'probe.log'), name)
@@ -142,18 +143,25 @@ def fmt(values) -> str:
     return f'{v.mean():.3f}' + (f' ± {v.std(ddof=1):.3f}' if len(v) > 1 else '')
 
 
+def front_pi(components: dict) -> tuple:
+    """Mean π of the 'front' component f (the one whose π is most above for front than for back people) over
+    front and over back people: runs order their components arbitrarily, this is comparable across them."""
+    front, back = np.array(components['mean_pi_front']), np.array(components['mean_pi_back'])
+    f = int(np.argmax(front - back))
+    return front[f], back[f]
+
+
 def group_table(group: str, results: dict, seeds: list) -> list:
     """Markdown rows of one group: per (model, variant, hidden, factor), mean ± std over the seeds."""
     head = ['model', 'variant', 'hidden cue', 'epochs', 'seeds'] + [c for c, _ in COLUMNS] + [
-        'π front / back', 'chosen / oracle px', 'oracle = viewpoint', 'probe']
+        'π_f of front / back people', 'chosen / oracle px', 'oracle = viewpoint', 'probe']
     lines = ['| ' + ' | '.join(head) + ' |', '| --- ' * len(head) + '|']
     for spec in GROUPS[group]:
         res = [results[run_name(*spec, s)] for s in seeds if run_name(*spec, s) in results]
         if not res:
             continue
         comp = [r['components'] for r in res if r.get('components')]
-        pis = ' / '.join('(' + ', '.join(f'{p:.2f}' for p in np.mean([c[f'mean_pi_{v}'] for c in comp], 0)) + ')'
-                         for v in ('front', 'back')) if comp else '–'
+        pis = ' / '.join(f'{np.mean([front_pi(c)[i] for c in comp]):.2f}' for i in (0, 1)) if comp else '–'
         err = (f'{np.mean([c["chosen_error_px"] for c in comp]):.2f} / '
                f'{np.mean([c["oracle_error_px"] for c in comp]):.2f}') if comp else '–'
         oracle = fmt([c['oracle_agreement'] for c in comp]) if comp else '–'
@@ -165,22 +173,30 @@ def group_table(group: str, results: dict, seeds: list) -> list:
 
 
 def plot_lines(results: dict, seeds: list, group: str, x_index: int, xlabel: str, out: str) -> None:
-    """AP against the group's varied quantity (hidden share or schedule factor), one line per model/variant."""
+    """AP, and MDN2's agreement on the people whose cue is visible, against the group's varied quantity (hidden
+    share or schedule factor): one line per model/variant, each point the mean over the seeds it has."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    curves = {}
-    for spec in GROUPS[group]:
-        aps = [results[run_name(*spec, s)]['metrics']['coco/AP'] for s in seeds if run_name(*spec, s) in results]
-        if aps:
-            curves.setdefault(f'{spec[0]} {spec[1]}', []).append((spec[x_index], np.mean(aps)))
-    for label, pts in curves.items():
-        x, y = zip(*sorted(pts))
-        ax.plot(x, y, 'o-', label=label)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel('COCO AP (val)')
-    ax.legend(fontsize=7)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    labels = list(dict.fromkeys(f'{spec[0]} {spec[1]}' for spec in GROUPS[group]))
+    colors = {label: f'C{i}' for i, label in enumerate(labels)}  # the same line colour in both panels
+    for ax, ylabel, get in ((axes[0], 'COCO AP (val)', lambda m: m['coco/AP']),
+                            (axes[1], 'π agreement, cue visible',
+                             lambda m: m.get('viewpoint/agreement_visible', m.get('viewpoint/agreement')))):
+        curves = {}
+        for spec in GROUPS[group]:
+            values = [get(results[run_name(*spec, s)]['metrics']) for s in seeds if run_name(*spec, s) in results]
+            values = [v for v in values if v is not None]
+            if values:
+                curves.setdefault(f'{spec[0]} {spec[1]}', []).append((spec[x_index], np.mean(values)))
+        for label, pts in curves.items():
+            x, y = zip(*sorted(pts))
+            ax.plot(x, y, 'o-', label=label, color=colors[label])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+    axes[1].axhline(0.8, color='grey', ls=':', lw=1)
+    axes[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)
