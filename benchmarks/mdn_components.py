@@ -14,19 +14,16 @@ for scale::
 """
 import argparse
 import json
-import os.path as osp
 
-import cv2
 import numpy as np
 import torch
 from mmengine.runner import load_checkpoint
 from mmpose.apis import init_model
 from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
-from mmpose.structures import PoseDataSample
 
 from mmpose_mdn.models.losses.mdn_loss import mdn_parameters
-from mmpose_mdn.viewpoint import viewpoint_agreement
+from mmpose_mdn.viewpoint import front_back_people, viewpoint_agreement
 
 FLIP = parse_pose_metainfo(CocoDataset.METAINFO)['flip_indices']
 
@@ -38,32 +35,11 @@ def person_rows(model, data_root: str, split: str) -> list:
     if not head.is_mdn or head.num_components < 2:
         raise ValueError('mdn_components.py needs an MDN head with >= 2 components')
     M, K = head.num_components, head.num_keypoints
-    ann = json.load(open(osp.join(data_root, 'annotations', f'viewpoint_{split}.json')))
-    people = {}
-    for a in ann['annotations']:
-        if a.get('viewpoint') in ('front', 'back') and a['num_keypoints'] > 0:
-            people.setdefault(a['image_id'], []).append(a)
     rows = []
-    for image in ann['images']:
-        if image['id'] not in people:
-            continue
-        path = osp.join(data_root, split, image['file_name'])
-        img = cv2.imread(path)
-        if img is None:
-            raise FileNotFoundError(f'cannot read {path}')
-        if (img.shape[1], img.shape[0]) != tuple(head.decoder.input_size):
-            raise ValueError(f'{path} is {img.shape[1]}x{img.shape[0]}, the model input '
-                             f'{head.decoder.input_size}: centres would need the test-time resize')
-        batch = model.data_preprocessor(
-            dict(inputs=[torch.from_numpy(img).permute(2, 0, 1)], data_samples=[PoseDataSample()]), False)
+    for inputs, people in front_back_people(model, data_root, split):
         with torch.no_grad():
-            raw = head.forward(model.extract_feat(batch['inputs']))[-1]['keypoint_offset'][0]  # (C, H, W)
-        for a in people[image['id']]:
-            kpts = np.asarray(a['keypoints'], dtype=np.float32).reshape(1, K, 3)
-            x, y, w, h = a['bbox']
-            target = head.decoder.encode(kpts[..., :2], kpts[..., 2], np.array([[x, y, x + w, y + h]], np.float32))
-            if not len(target['centre_indices']):  # no keypoint on the map: no regression target in training
-                continue
+            raw = head.forward(model.extract_feat(inputs))[-1]['keypoint_offset'][0]  # (C, H, W)
+        for a, target in people:
             means, _, log_pi = mdn_parameters(raw.flatten(1)[:, target['centre_indices'][0]][None], M, K,
                                               head.min_sigma)
             means, pi = means[0].numpy(), log_pi[0].exp().numpy()

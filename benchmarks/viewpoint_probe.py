@@ -9,44 +9,25 @@ mixing logits read)::
 """
 import argparse
 import json
-import os.path as osp
 
-import cv2
 import numpy as np
 import torch
 from mmengine.runner import load_checkpoint
 from mmpose.apis import init_model
-from mmpose.structures import PoseDataSample
+
+from mmpose_mdn.viewpoint import front_back_people
 
 
 def centre_features(model, data_root: str, split: str):
     """(P, C) backbone and (P, C') offset-branch features at the centre pixels, and (P,) 1 for back views."""
     head = model.head
-    ann = json.load(open(osp.join(data_root, 'annotations', f'viewpoint_{split}.json')))
-    people = {}
-    for a in ann['annotations']:
-        if a.get('viewpoint') in ('front', 'back') and a['num_keypoints'] > 0:
-            people.setdefault(a['image_id'], []).append(a)
     backbone, branch, back = [], [], []
-    for image in ann['images']:
-        if image['id'] not in people:
-            continue
-        path = osp.join(data_root, split, image['file_name'])
-        img = cv2.imread(path)
-        if img is None:
-            raise FileNotFoundError(f'cannot read {path}')
-        batch = model.data_preprocessor(
-            dict(inputs=[torch.from_numpy(img).permute(2, 0, 1)], data_samples=[PoseDataSample()]), False)
+    for inputs, people in front_back_people(model, data_root, split):
         with torch.no_grad():
-            feat = model.extract_feat(batch['inputs'])[-1]
+            feat = model.extract_feat(inputs)[-1]
             layers = head.stacks[-1]['keypoint_offset']
             hidden = layers[1](layers[0](feat))  # the 3x3 conv + ReLU before the output 1x1 conv
-        for a in people[image['id']]:
-            kpts = np.asarray(a['keypoints'], dtype=np.float32).reshape(1, -1, 3)
-            x, y, w, h = a['bbox']
-            target = head.decoder.encode(kpts[..., :2], kpts[..., 2], np.array([[x, y, x + w, y + h]], np.float32))
-            if not len(target['centre_indices']):
-                continue
+        for a, target in people:
             i = int(target['centre_indices'][0])
             backbone.append(feat[0].flatten(1)[:, i].numpy())
             branch.append(hidden[0].flatten(1)[:, i].numpy())

@@ -8,8 +8,10 @@ the components of an MDN head line up with the viewpoint.
 - :mod:`.writer`: a split of scenes written as files, reproducibly
 - :mod:`.dataset`: ``ViewpointSceneDataset``, generating its files on first use
 - :mod:`.metric`: ``ViewpointComponentMetric``, components against the annotated viewpoint
+- :mod:`.centres`: the annotated front/back people as a trained model sees them, for analyses at their centres
 """
 from .body import VIEWPOINTS, sample_pose, sample_viewpoint
+from .centres import front_back_people
 from .dataset import ViewpointSceneDataset
 from .metric import ViewpointComponentMetric, align_components, match_greedy, viewpoint_agreement
 from .person import Person
@@ -17,5 +19,5 @@ from .scene import draw_people, label_keypoints, render_scene
 from .writer import generate_viewpoint_scenes, scene_info
 
 __all__ = ['VIEWPOINTS', 'Person', 'ViewpointComponentMetric', 'ViewpointSceneDataset', 'align_components',
-           'draw_people', 'generate_viewpoint_scenes', 'label_keypoints', 'match_greedy', 'render_scene',
-           'sample_pose', 'sample_viewpoint', 'scene_info', 'viewpoint_agreement']
+           'draw_people', 'front_back_people', 'generate_viewpoint_scenes', 'label_keypoints', 'match_greedy',
+           'render_scene', 'sample_pose', 'sample_viewpoint', 'scene_info', 'viewpoint_agreement']
