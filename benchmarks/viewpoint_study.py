@@ -8,8 +8,9 @@ deleting its folder (or with ``--rerun``)::
                                          [--only RUN ...] [--jobs 2] [--work-dir work_dirs/viewpoint_study]
     python benchmarks/viewpoint_study.py --list          # every run of the chosen groups, cached or not
 
-``--quick`` is the CI variant (16 images, 1 epoch a run). ``--report`` only rewrites ``study.md`` and its plots
-from the cache. Runs are named ``<group>/<model>-<variant>[-hidden<share>][-x<epochs factor>]-s<seed>``.
+``--quick`` is the CI variant (48 training and 16 validation images, 1 epoch a run). ``--report`` only rewrites
+``study.md`` and its plots from the cache. Runs are named ``<model>-<variant>[-hidden<share>][-x<epochs
+factor>]-s<seed>``; a run in several groups is trained once.
 """
 import argparse
 import json
@@ -59,7 +60,7 @@ def variant_config(model: str, variant: str) -> str:
     return text + (f'model = dict(head={head!r})\n' if head else '')
 
 
-# the variant the ambiguity and convergence groups use for MDN2: chosen on the design seeds by the gate group
+# the MDN2 variant of the convergence and sigma groups: the main job's default, chosen on the design seeds
 CHOSEN = 'kmeans+lik300'
 HIDDEN = (0.0, 0.5, 1.0)
 FACTORS = (0.5, 1.0, 2.0)
@@ -78,9 +79,13 @@ COLUMNS = (('AP', 'coco/AP'), ('AR', 'coco/AR'), ('left/right order', 'viewpoint
            ('agreement, cue visible', 'viewpoint/agreement_visible'))
 
 
+def spec_name(model: str, variant: str, hidden: float, factor: float) -> str:
+    """A run's name without its seed, as ``--only`` takes it."""
+    return f'{model}-{variant}' + (f'-hidden{hidden:g}' if hidden else '') + (f'-x{factor:g}' if factor != 1 else '')
+
+
 def run_name(model: str, variant: str, hidden: float, factor: float, seed: int) -> str:
-    return (f'{model}-{variant}' + (f'-hidden{hidden:g}' if hidden else '') + (f'-x{factor:g}' if factor != 1 else '')
-            + f'-s{seed}')
+    return f'{spec_name(model, variant, hidden, factor)}-s{seed}'
 
 
 def write_config(work_dir: str, name: str, model: str, variant: str) -> str:
@@ -182,12 +187,11 @@ def plot_lines(results: dict, seeds: list, group: str, x_index: int, xlabel: str
     labels = list(dict.fromkeys(f'{spec[0]} {spec[1]}' for spec in GROUPS[group]))
     colors = {label: f'C{i}' for i, label in enumerate(labels)}  # the same line colour in both panels
     for ax, ylabel, get in ((axes[0], 'COCO AP (val)', lambda m: m['coco/AP']),
-                            (axes[1], 'π agreement, cue visible',
-                             lambda m: m.get('viewpoint/agreement_visible', m.get('viewpoint/agreement')))):
+                            (axes[1], 'π agreement, cue visible', vb.visible_agreement)):
         curves = {}
         for spec in GROUPS[group]:
             values = [get(results[run_name(*spec, s)]['metrics']) for s in seeds if run_name(*spec, s) in results]
-            values = [v for v in values if v is not None]
+            values = [v for v in values if np.isfinite(v)]
             if values:
                 curves.setdefault(f'{spec[0]} {spec[1]}', []).append((spec[x_index], np.mean(values)))
         for label, pts in curves.items():
@@ -224,7 +228,7 @@ def main():
     parser.add_argument('--seeds', type=int, nargs='+', default=[100], help='design seeds: 100, 101')
     parser.add_argument('--only', nargs='+', help='only these runs (names as --list prints, without -s<seed>)')
     parser.add_argument('--rerun', action='store_true', help='train the selected runs again, ignoring the cache')
-    parser.add_argument('--quick', action='store_true', help='CI variant: 16 images, 1 epoch a run')
+    parser.add_argument('--quick', action='store_true', help='CI variant: 48 + 16 images, 1 epoch a run')
     parser.add_argument('--list', action='store_true', help='print the runs and whether they are cached')
     parser.add_argument('--report', action='store_true', help='only write study.md from the cache')
     parser.add_argument('--jobs', type=int, default=2, help='runs trained at once (one thread each)')
@@ -236,10 +240,10 @@ def main():
     work_dir = osp.abspath(args.work_dir)
     specs = list(dict.fromkeys(spec for g in args.groups for spec in GROUPS[g]))
     if args.only:
-        unknown = set(args.only) - {run_name(*spec, 0)[:-3] for spec in specs}
+        unknown = set(args.only) - {spec_name(*spec) for spec in specs}
         if unknown:
             parser.error(f'--only names no run of groups {args.groups}: {sorted(unknown)} (see --list)')
-        specs = [spec for spec in specs if run_name(*spec, 0)[:-3] in args.only]
+        specs = [spec for spec in specs if spec_name(*spec) in args.only]
     runs = [(spec, seed) for seed in args.seeds for spec in specs]
     cached = lambda spec, seed: osp.isfile(osp.join(work_dir, 'runs', run_name(*spec, seed), 'result.json'))  # noqa
     if args.list:
