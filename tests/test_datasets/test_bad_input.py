@@ -40,15 +40,17 @@ def image_with_people(coco, count):
 
 
 def write_set(tmp_path, coco, img, anns, image_bytes=None):
-    """A one-image COCO set in tmp_path: the real image (or ``image_bytes`` under its name) and ``anns``."""
+    """A COCO set in tmp_path: the real image(s) ``img`` (one or a list; the first written as ``image_bytes``
+    where given) and ``anns``."""
+    images = img if isinstance(img, list) else [img]
     (tmp_path / 'img').mkdir()
-    src = data_dir('coco_mini') / 'train2017' / img['file_name']
-    if image_bytes is None:
-        shutil.copy(src, tmp_path / 'img' / img['file_name'])
-    elif image_bytes:
-        (tmp_path / 'img' / img['file_name']).write_bytes(image_bytes)
+    for i, im in enumerate(images):
+        if image_bytes is None or i > 0:
+            shutil.copy(data_dir('coco_mini') / 'train2017' / im['file_name'], tmp_path / 'img' / im['file_name'])
+        elif image_bytes:
+            (tmp_path / 'img' / im['file_name']).write_bytes(image_bytes)
     ann_file = tmp_path / 'ann.json'
-    ann_file.write_text(json.dumps(dict(images=[img], annotations=anns, categories=coco['categories'])))
+    ann_file.write_text(json.dumps(dict(images=images, annotations=anns, categories=coco['categories'])))
     return ann_file
 
 
@@ -83,13 +85,66 @@ def test_nan_or_negative_annotation_names_file_and_field(tmp_path, coco, cfg, fi
     assert str(ann_file) in msg and img['file_name'] in msg and f'"{field}"' in msg
 
 
+def two_images(coco):
+    """Two coco_mini train images with one person each, and copies of their annotations."""
+    (img1, anns1), img2 = image_with_people(coco, 1), next(
+        im for im in coco['images'] if im['id'] != image_with_people(coco, 1)[0]['id']
+        and [a for a in coco['annotations'] if a['image_id'] == im['id']])
+    anns2 = [a for a in coco['annotations'] if a['image_id'] == img2['id']]
+    return [img1, img2], copy.deepcopy(anns1), copy.deepcopy(anns2)
+
+
+def corrupt(case, anns1, anns2):
+    """``anns1 + anns2`` with one corruption; returns them, the annotation id and the field to be named."""
+    first = anns1[0]
+    if case == 'duplicate id':  # image 2's person takes image 1's id: COCO's index would move it to image 1
+        anns2[0]['id'] = first['id']
+        return anns1 + anns2, first['id'], '"id"'
+    if case == 'unknown image':
+        first['image_id'] = 999999999
+        return anns1 + anns2, first['id'], '"image_id"'
+    if case == 'num_keypoints':
+        first['num_keypoints'] += 2
+        return anns1 + anns2, first['id'], '"num_keypoints"'
+    if case == 'non-numeric keypoints':
+        first['keypoints'][4] = 'x'
+        return anns1 + anns2, first['id'], '"keypoints"'
+    assert case == 'no person'
+    return [], None, '"keypoints"'
+
+
+@pytest.mark.parametrize('case', ['duplicate id', 'unknown image', 'num_keypoints', 'non-numeric keypoints',
+                                  'no person'])
+def test_corrupt_annotation_file_names_file_id_and_field(tmp_path, coco, cfg, case):
+    """Each corruption changes the labels without a word in mmpose (or fails in numpy): here the dataset refuses
+    the file when it is built, naming it, the annotation id and the field."""
+    images, anns1, anns2 = two_images(coco)
+    anns, ann_id, field = corrupt(case, anns1, anns2)
+    ann_file = write_set(tmp_path, coco, images, anns)
+    with pytest.raises(ValueError) as err:
+        dataset(cfg, ann_file)
+    msg = str(err.value)
+    assert str(ann_file) in msg and field in msg and (ann_id is None or f'annotation id {ann_id}' in msg), msg
+
+
+def test_image_of_another_size_than_annotated_fails_when_loaded(tmp_path, coco, cfg):
+    """The JSON's width/height disagree with the file (another image, or a rotated one, under that name)."""
+    img, anns = image_with_people(coco, 1)
+    ann_file = write_set(tmp_path, coco, dict(img, width=img['height'], height=img['width']), anns)
+    with pytest.raises(ValueError) as err:
+        dataset(cfg, ann_file)[0]
+    msg = str(err.value)
+    assert img['file_name'] in msg and f'{img["width"]}×{img["height"]}' in msg and 'width' in msg
+
+
 @pytest.mark.parametrize('content', [b'', b'\xff\xd8\xff\xe0 not a jpeg at all' * 10])
 def test_missing_or_corrupt_image_names_the_file(tmp_path, coco, cfg, content):
     img, anns = image_with_people(coco, 1)
     ann_file = write_set(tmp_path, coco, img, anns, image_bytes=content)  # b'': no file at all
-    with pytest.raises(Exception) as err:
+    with pytest.raises(OSError) as err:
         dataset(cfg, ann_file)[0]
     assert img['file_name'] in str(err.value)
+    assert ('does not exist' if not content else 'exists (') in str(err.value)  # not "check whether it exists"
 
 
 def test_keypoints_outside_image_are_masked(tmp_path, coco, cfg):
