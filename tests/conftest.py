@@ -79,3 +79,22 @@ def mini_data_options() -> list:
     ann = root + SETS['coco_mini'][1]
     return [f'{split}_dataloader.dataset.data_root={root}' for split in ('train', 'val', 'test')] + [
         f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
+
+
+def coco_mini_copy(dst: Path, train: int = 8, val: int = 5) -> Path:
+    """``dst`` laid out as coco_mini with its first ``train`` / ``val`` images of each split and their
+    annotations (copies, free to corrupt); returns ``dst``."""
+    import json
+    import shutil
+    src = data_dir('coco_mini')
+    for split, count in (('train2017', train), ('val2017', val)):
+        coco = json.loads((src / 'annotations' / f'person_keypoints_{split}.json').read_text())
+        coco['images'] = coco['images'][:count]
+        ids = {img['id'] for img in coco['images']}
+        coco['annotations'] = [a for a in coco['annotations'] if a['image_id'] in ids]
+        (dst / 'annotations').mkdir(parents=True, exist_ok=True)
+        (dst / 'annotations' / f'person_keypoints_{split}.json').write_text(json.dumps(coco))
+        (dst / split).mkdir()
+        for img in coco['images']:
+            shutil.copy(src / split / img['file_name'], dst / split / img['file_name'])
+    return dst

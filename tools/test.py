@@ -13,6 +13,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmpose_mdn.utils import setup_cpu_distributed
+from mmpose_mdn.utils.config import merge_cfg_options
 
 
 def parse_args(argv=None):
@@ -39,8 +40,7 @@ def evaluators(cfg):
 
 def merge_args(cfg, args):
     """Merge command-line arguments into the config (``--cfg-options`` first, so the flags apply on top)."""
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = merge_cfg_options(cfg, args.cfg_options)
     cfg.launcher = args.launcher
     cfg.load_from = args.checkpoint
     if args.work_dir is not None:

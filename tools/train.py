@@ -4,10 +4,13 @@ import argparse
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmpose_mdn.utils import setup_cpu_distributed
+from mmpose_mdn.utils.checkpoint import partial_loading
+from mmpose_mdn.utils.config import check_run_length, merge_cfg_options
 
 
 def parse_args(argv=None):
@@ -16,7 +19,8 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from this checkpoint, or without a path from the latest one in the work dir')
-    parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision training')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: float16 with loss scaling on a GPU, bfloat16 autocast on a CPU')
     parser.add_argument('--no-validate', action='store_true', help='do not evaluate checkpoints during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by the actual total batch size over auto_scale_lr.base_batch_size')
@@ -32,8 +36,8 @@ def parse_args(argv=None):
 
 def merge_args(cfg, args):
     """Merge command-line arguments into the config (``--cfg-options`` first, so the flags apply on top)."""
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = merge_cfg_options(cfg, args.cfg_options)
+    check_run_length(cfg)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
@@ -43,9 +47,11 @@ def merge_args(cfg, args):
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-    if args.amp:
+    if args.amp and torch.cuda.is_available():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    elif args.amp:  # mmengine's AmpOptimWrapper needs a GPU: bfloat16 autocast on the CPU
+        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
@@ -61,7 +67,12 @@ def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg)
-    Runner.from_cfg(cfg).train()
+    runner = Runner.from_cfg(cfg)
+    if cfg.get('load_from') and not cfg.get('resume'):
+        with partial_loading():  # fine-tuning: load what fits, log the rest
+            runner.train()
+    else:
+        runner.train()
 
 
 if __name__ == '__main__':

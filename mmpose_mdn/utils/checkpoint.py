@@ -1,4 +1,5 @@
-"""mmengine checkpoints under torch >= 2.6, where ``torch.load`` defaults to ``weights_only=True``.
+"""mmengine checkpoints under torch >= 2.6, where ``torch.load`` defaults to ``weights_only=True``, and
+checkpoints that must fit the model they are loaded into.
 
 mmengine 0.10.7 calls ``torch.load`` without ``weights_only``; its checkpoints hold numpy arrays (dataset meta,
 message-hub buffers) and ``HistoryBuffer`` objects, which the weights-only unpickler refuses. Rather than switch
@@ -6,14 +7,21 @@ the safe unpickler off (a pickle from the internet can run code), the types mmen
 mmengine's loader for local files is replaced by one that keeps ``weights_only=True`` and, for a file needing
 anything else, raises an error naming the file and the type.
 """
+import logging
 import os.path as osp
 import pickle
 import re
+from contextlib import contextmanager
+from typing import Iterator
 
 import numpy as np
 import torch
-from mmengine.logging import HistoryBuffer
+from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import CheckpointLoader
+
+# The file last read by load_local_checkpoint (mmengine loads it, then copies its state_dict into the model), so
+# require_matching_weights can name it; and whether a partial load is allowed (fine-tuning, see partial_loading).
+_loading = dict(file=None, partial=False)
 
 
 def history_buffer_method(owner, name: str):
@@ -44,7 +52,9 @@ def load_local_checkpoint(filename: str, map_location=None):
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
-        return torch.load(filename, map_location=map_location, weights_only=True)
+        checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
+        _loading['file'] = filename
+        return checkpoint
     except pickle.UnpicklingError as err:
         raise pickle.UnpicklingError(
             f'checkpoint {filename} holds a type that is not allow-listed for weights-only loading. mmpose_mdn '
@@ -67,3 +77,50 @@ def allow_mmengine_checkpoints() -> None:
     """Allow-list mmengine's checkpoint types and make mmengine load local files through the loader above."""
     torch.serialization.add_safe_globals(mmengine_safe_globals())
     CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
+
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint whose weights do not fit the model it is loaded into."""
+
+
+@contextmanager
+def partial_loading() -> Iterator[None]:
+    """Within this block :func:`require_matching_weights` logs what it could not load instead of raising: for
+    fine-tuning from another model's checkpoint (``tools/train.py --cfg-options load_from=FILE``)."""
+    before, _loading['partial'] = _loading['partial'], True
+    try:
+        yield
+    finally:
+        _loading['partial'] = before
+
+
+def require_matching_weights(module: torch.nn.Module, state_dict: dict, prefix: str, *args) -> None:
+    """``load_state_dict`` pre-hook: every weight of ``module`` must be in the checkpoint, with its shape, and the
+    checkpoint must hold no other weight under ``module``'s prefix.
+
+    mmengine (``init_model``, ``Runner`` with ``load_from``) loads with ``strict=False`` and only logs a mismatch,
+    so an L1 checkpoint in an MDN config would be evaluated with a randomly initialised offset branch. Here a
+    mismatch raises :class:`CheckpointMismatchError` naming the file and the first keys, except inside
+    :func:`partial_loading`, where it is logged and loading goes on with what fits.
+    """
+    own = module.state_dict()
+    missing = [prefix + k for k in own if prefix + k not in state_dict]
+    shapes = [f'{prefix + k}: checkpoint {tuple(state_dict[prefix + k].shape)}, model {tuple(v.shape)}'
+              for k, v in own.items() if prefix + k in state_dict and state_dict[prefix + k].shape != v.shape]
+    unexpected = [k for k in state_dict if k.startswith(prefix) and k[len(prefix):] not in own]
+    if not (missing or shapes or unexpected):
+        return
+    source = f'checkpoint {_loading["file"]}' if _loading['file'] else 'the state dict'
+    found = '; '.join(
+        f'{len(keys)} {what} (first: {", ".join(keys[:3])})'
+        for what, keys in (('missing', missing), ('with another shape', shapes), ('unexpected', unexpected)) if keys)
+    if _loading['partial']:
+        print_log(f'fine-tuning from {source}: these weights of {prefix or type(module).__name__} are left as '
+                  f'initialised: {found}', logger='current', level=logging.WARNING)
+        return
+    raise CheckpointMismatchError(
+        f'{source} does not fit this model\'s {type(module).__name__} ({prefix.rstrip(".") or "root"}): {found}. It '
+        'was trained with another config (L1 vs MDN, another number of components, stacks or widths?). Use the '
+        'config it was trained with; to fine-tune from it, train with --cfg-options load_from=FILE, which loads '
+        'what fits and lists the rest.')

@@ -1,4 +1,5 @@
-"""Checkpoints load with torch's weights-only unpickler: mmengine's types pass, anything else is refused."""
+"""Checkpoints load with torch's weights-only unpickler (mmengine's types pass, anything else is refused), and only
+into the model they fit (another model's checkpoint fails naming the file and keys, except for fine-tuning)."""
 import argparse
 import pickle
 
@@ -7,6 +8,9 @@ import pytest
 import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
+
+from conftest import MINI_MDN, ROOT, data_dir, run_tool
+from mmpose_mdn.utils.checkpoint import CheckpointMismatchError
 
 
 def test_mmengine_types_load_weights_only(tmp_path):
@@ -32,3 +36,66 @@ def test_other_types_are_refused_naming_the_file(tmp_path, payload, named):
     with pytest.raises(pickle.UnpicklingError) as err:
         CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
     assert str(path) in str(err.value) and named in str(err.value)
+
+
+MINI_BASE = 'configs/mdn/hg-tiny_base_coco-mini.py'  # the L1 base model of MINI_MDN
+
+
+def save_model_checkpoint(config: str, path, keep=lambda key: True):
+    """An mmengine-style checkpoint of ``config``'s freshly built model (the weights ``keep`` selects)."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(ROOT / config).model)
+    torch.save(dict(state_dict={k: v for k, v in model.state_dict().items() if keep(k)}, meta=dict()), path)
+    return model
+
+
+@pytest.fixture(scope='module')
+def checkpoints(tmp_path_factory):
+    """MDN3, L1 and backbone-only checkpoints of the coco-mini configs."""
+    d = tmp_path_factory.mktemp('ckpt')
+    save_model_checkpoint(MINI_MDN, d / 'mdn3.pth')
+    save_model_checkpoint(MINI_BASE, d / 'l1.pth')
+    save_model_checkpoint(MINI_MDN, d / 'backbone.pth', keep=lambda k: k.startswith('backbone.'))
+    return d
+
+
+@pytest.mark.parametrize('name,found', [('l1.pth', 'with another shape (first: head.stacks.0.keypoint_offset'),
+                                        ('backbone.pth', 'missing (first: head.stacks.0.centre_heatmap')])
+def test_init_model_refuses_another_models_checkpoint(checkpoints, name, found):
+    from mmpose.apis import init_model
+    with pytest.raises(CheckpointMismatchError) as err:
+        init_model(str(ROOT / MINI_MDN), str(checkpoints / name), device='cpu')
+    assert str(checkpoints / name) in str(err.value) and found in str(err.value), str(err.value)
+
+
+def test_init_model_loads_its_own_checkpoint(checkpoints):
+    from mmpose.apis import init_model
+    model = init_model(str(ROOT / MINI_MDN), str(checkpoints / 'mdn3.pth'), device='cpu')
+    saved = torch.load(checkpoints / 'mdn3.pth', weights_only=True)['state_dict']
+    assert all(torch.equal(v, saved[k]) for k, v in model.state_dict().items())
+
+
+def test_test_tool_and_demo_refuse_an_l1_checkpoint_in_an_mdn_config(checkpoints):
+    """Before: exit 0, a size-mismatch warning and metrics of a random offset branch."""
+    image = sorted(data_dir('coco_test4').glob('*.jpg'))[0]
+    for tool in (('tools/test.py', MINI_MDN, checkpoints / 'l1.pth', '--cfg-options',
+                  f'data_root={data_dir("coco_mini")}'), ('demo/image_demo.py', image, MINI_MDN, checkpoints / 'l1.pth')):
+        proc = run_tool(*tool, check=False)
+        assert proc.returncode != 0, tool
+        assert 'CheckpointMismatchError' in proc.stderr and str(checkpoints / 'l1.pth') in proc.stderr, proc.stderr[-3000:]
+        assert 'head.stacks.0.keypoint_offset' in proc.stderr
+
+
+def test_fine_tuning_from_another_model_loads_what_fits_and_says_what_not(checkpoints, tmp_path):
+    """tools/train.py with load_from: the L1 checkpoint's weights that fit are loaded, the rest listed."""
+    proc = run_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--no-validate', '--cfg-options',
+                    f'load_from={checkpoints / "l1.pth"}', f'data_root={data_dir("coco_mini")}', 'train_cfg.max_epochs=1',
+                    'train_dataloader.dataset.indices=4')
+    log = proc.stdout + proc.stderr
+    assert f'fine-tuning from checkpoint {checkpoints / "l1.pth"}' in log
+    assert 'head.stacks.0.keypoint_offset.2.weight: checkpoint (34, 32, 1, 1)' in log
+    assert (tmp_path / 'epoch_1.pth').is_file()

@@ -1,6 +1,8 @@
-# The COCO 2017 slice beside the project (../shared/data/coco_mini) at input 256 -> output 64, for CPU runs.
+# The COCO 2017 slice beside the project (<repo>/../shared/data/coco_mini) at input 256 -> output 64, for CPU
+# runs. The path is resolved from this file's folder, so the configs run from any working directory; data
+# elsewhere: --cfg-options data_root=DIR (tools/train.py and tools/test.py move every dataset path with it).
 _base_ = ['./coco_bottomup.py']
-data_root = '../shared/data/coco_mini/'
+data_root = '{{fileDirname}}/../../../../shared/data/coco_mini/'
 
 codec = dict(type='CenterNetPose', input_size=(256, 256), stride=4, max_instances=32)
 train_pipeline = [

@@ -10,6 +10,7 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, Features, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
+from ...utils.checkpoint import require_matching_weights
 from ..losses.mdn_loss import mdn_channels, mdn_parameters
 
 HEATMAP_BIAS = -2.19  # sigmoid(-2.19) = 0.1: the focal-loss prior of CenterNet / RetinaNet
@@ -119,6 +120,7 @@ class CenterNetMDNHead(BaseHead):
         self.keypoint_subpixel_loss = MODELS.build(keypoint_subpixel_loss)
         self.offset_loss = MODELS.build(offset_loss)
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
+        self.register_load_state_dict_pre_hook(require_matching_weights)  # another model's checkpoint fails
 
     @property
     def is_mdn(self) -> bool:

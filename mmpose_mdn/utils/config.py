@@ -1,0 +1,53 @@
+"""Command-line overrides of a config that mean what they say (``--cfg-options`` of the tools)."""
+from typing import Any, Optional
+
+from mmengine.config import Config
+
+
+def reroot(value: Any, old: str, new: str) -> Any:
+    """``value`` with every string that starts with ``old`` re-rooted at ``new``, through dicts and lists."""
+    if isinstance(value, str):
+        return new + value[len(old):] if value.startswith(old) else value
+    if isinstance(value, dict):
+        return type(value)({k: reroot(v, old, new) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return type(value)(reroot(v, old, new) for v in value)
+    return value
+
+
+def merge_cfg_options(cfg: Config, options: Optional[dict]) -> Config:
+    """Merge ``--cfg-options`` into ``cfg``; ``data_root=DIR`` moves every path derived from the config's
+    ``data_root`` to DIR.
+
+    A config's ``data_root`` is substituted into the dataset and evaluator paths when the file is parsed, so
+    merging ``data_root`` alone changes nothing but the variable. Here every string of the config that starts with
+    the parsed ``data_root`` (the dataloaders' ``data_root``, the evaluators' ``ann_file``, ...) is re-rooted first;
+    the other options are merged after it, so an explicit ``train_dataloader.dataset.data_root=...`` still wins.
+    """
+    options = dict(options or {})
+    if 'data_root' in options:
+        new = str(options.pop('data_root'))
+        old = cfg.get('data_root')
+        if not old:
+            raise ValueError(f'--cfg-options data_root={new}: the config {cfg.filename} has no data_root to '
+                             'replace; set train_dataloader.dataset.data_root=... and the evaluator ann_file instead')
+        if old.endswith('/') and not new.endswith('/'):
+            new += '/'
+        rerooted = reroot(cfg.to_dict(), old, new)
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator'):
+            if key in rerooted:
+                cfg[key] = rerooted[key]
+        cfg.data_root = new
+    if options:
+        cfg.merge_from_dict(options)
+    return cfg
+
+
+def check_run_length(cfg: Config) -> None:
+    """Fail early, with the override that works, when ``train_cfg.max_iters`` is set on an epoch-based loop."""
+    train_cfg = cfg.get('train_cfg') or {}
+    if 'max_iters' in train_cfg and 'max_epochs' in train_cfg:
+        raise ValueError(
+            f'train_cfg.max_iters={train_cfg["max_iters"]}: {cfg.filename} trains by epoch '
+            f'(train_cfg.max_epochs={train_cfg["max_epochs"]}). Cap the run with train_cfg.max_epochs=N, and shorten '
+            'an epoch with train_dataloader.dataset.indices=N (the first N images)')
