@@ -116,7 +116,7 @@ def require_matching_weights(module: torch.nn.Module, state_dict: dict, prefix: 
         f'{len(keys)} {what} (first: {", ".join(keys[:3])})'
         for what, keys in (('missing', missing), ('with another shape', shapes), ('unexpected', unexpected)) if keys)
     if _loading['partial']:
-        print_log(f'fine-tuning from {source}: these weights of {prefix or type(module).__name__} are left as '
+        print_log(f'fine-tuning from {source}: these weights of {prefix.rstrip(".") or "the model"} are left as '
                   f'initialised: {found}', logger='current', level=logging.WARNING)
         return
     raise CheckpointMismatchError(
