@@ -70,8 +70,8 @@ class CenterNetMDNHead(BaseHead):
 
     ``test_cfg``: ``flip_test`` (L1 base model only: MDN predicts in a single, flip-free pass),
     ``component`` (``'max'``: the component of largest pi, default; ``'mean'``: the pi-weighted mean of the
-    means; an int: that component) and ``ignore_components`` (components removed before the rule, pi
-    renormalised over the rest).
+    means; an int: that component), ``ignore_components`` (components removed before the rule, pi
+    renormalised over the rest) and ``score_thr`` (people kept: centre score >= it; default 0).
     """
 
     def __init__(self,
@@ -197,7 +197,8 @@ class CenterNetMDNHead(BaseHead):
         return self.predict_by_feat(maps, test_cfg)
 
     def predict_by_feat(self, maps: Dict[str, Tensor], test_cfg: ConfigType = {}) -> Predictions:
-        """People per image, in model-input pixels (the estimator maps them to the image).
+        """People per image scoring >= ``test_cfg.score_thr``, in model-input pixels (the estimator maps them to
+        the image).
 
         Args:
             maps (dict): one stack's output maps (B, C, H, W) by branch name, heatmaps as probabilities
@@ -222,7 +223,7 @@ class CenterNetMDNHead(BaseHead):
             if mixture is not None:
                 for key, dense in mixture.items():  # (B, H*W, ...) -> (N, ...)
                     inst.set_field(dense[b, person['indices']].detach().cpu().numpy(), key)
-            preds.append(inst)
+            preds.append(inst[inst.bbox_scores >= test_cfg.get('score_thr', 0.0)])
         return preds
 
     def _select_component(self, raw: Tensor, test_cfg: ConfigType) -> Tuple[Tensor, Dict[str, Tensor]]:
