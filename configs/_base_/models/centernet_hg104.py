@@ -18,7 +18,5 @@ model = dict(
         feat_channels=256,
         num_keypoints=17,
         num_components=None,  # None: the L1 base model; M >= 1: MDN with M components
-        num_stacks=2,
-        # decoding only reads the stride and decode_* settings: keep the stride equal to the dataset's codec
-        decoder=dict(type='CenterNetPose', input_size=(512, 512), stride=4)),
+        num_stacks=2),  # decoder: the dataset base's codec, referenced by each config
     test_cfg=dict(flip_test=False))
