@@ -93,14 +93,15 @@ class MDNPoseLocalVisualizer(PoseLocalVisualizer):
         sigmas = np.asarray(instances.sigmas, dtype=np.float64)
         for centre, sigma, m in zip(centres, sigmas, components):
             self._draw_ellipse(centre, sigma, colours[m])
+        font_size = int(self._default_font_size)
         if self.show_pi:
             pi = np.asarray(instances.mixture_probs)[np.arange(len(components)), components]
             for box, p, m in zip(bboxes, pi, components):
-                self.draw_texts(f'pi {p:.2f}', box[:2], font_sizes=self._default_font_size, colors=(255, 255, 255),
+                self.draw_texts(f'pi {p:.2f}', box[:2], font_sizes=font_size, colors=(255, 255, 255),
                                 vertical_alignments='bottom', bboxes=[dict(facecolor=colours[m])])
         for m, colour in enumerate(colours):  # the legend, one line per component
-            self.draw_texts(f'component {m}', np.array([2, 2 + 1.6 * self._default_font_size * m]),
-                            font_sizes=self._default_font_size, colors=(255, 255, 255),
+            self.draw_texts(f'component {m}', np.array([2, 2 + 1.6 * font_size * m]), font_sizes=font_size,
+                            colors=(255, 255, 255),
                             vertical_alignments='top', bboxes=[dict(facecolor=colour)])
         return self.get_image()
 
