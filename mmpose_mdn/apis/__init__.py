@@ -1,3 +1,3 @@
-from .predictions import MDN_FIELDS, split_instances
+from .inferencer import MDN_FIELDS, split_instances
 
 __all__ = ['MDN_FIELDS', 'split_instances']
