@@ -52,10 +52,17 @@ def assert_same_people(saved, reference):
     np.testing.assert_allclose([p['sigma'] for p in saved], reference.sigmas, atol=1e-3)
 
 
+def assert_sigma_in_image_pixels(people, image_shape):
+    """σ is floored at min_sigma = 10 output pixels, 40 model-input pixels of the 256-px input: in image pixels
+    that floor is 40 * (the image's long side / 256) (the input fits the long side)."""
+    floor = 10 * 4 * max(image_shape[:2]) / 256
+    assert min(min(p['sigma']) for p in people) >= floor * (1 - 1e-5), floor
+
+
 def test_folder_drawn_with_progress_and_predictions_per_image(mini_checkpoint, model, photos, tmp_path):
     """The command on a folder of two photos: both drawn at their size, one JSON each with 17 keypoints, the
-    component, π (summing to 1) and σ per person, equal to mmpose's inference on the files; the best-scoring
-    people are centred inside the image."""
+    component, π (summing to 1) and σ (image pixels) per person, equal to mmpose's inference on the files; the
+    best-scoring people are centred inside the image."""
     folder = tmp_path / 'photos'
     folder.mkdir()
     for photo in photos[:2]:
@@ -71,6 +78,7 @@ def test_folder_drawn_with_progress_and_predictions_per_image(mini_checkpoint, m
         for p in people:
             assert np.shape(p['keypoints']) == (17, 2) and len(p['keypoint_scores']) == 17
             assert 0 <= p['component'] < 3 and abs(sum(p['mixture_probs']) - 1) < 1e-5 and min(p['sigma']) > 0
+        assert_sigma_in_image_pixels(people, original.shape)
         boxes = np.array([p['bbox'][0] for p in people[:3]])
         centres = (boxes[:, :2] + boxes[:, 2:]) / 2
         assert ((centres >= 0) & (centres < original.shape[1::-1])).all(), centres
@@ -203,3 +211,4 @@ def test_8000x6000_image(demo, mini_checkpoint, model, photos, tmp_path):
     assert drawn.shape == (6000, 8000, 3)
     assert_same_people(people, inference_bottomup(model, str(tmp_path / 'big.jpg'))[0].pred_instances)
     assert np.ptp([p['keypoints'] for p in people], axis=(0, 1)).max() > 1000  # image, not model-input, pixels
+    assert_sigma_in_image_pixels(people, drawn.shape)
