@@ -4,8 +4,9 @@
         [--save-predictions] [--device cpu] [--bbox-thr 0.3] [--draw-bbox] [--show-pi] [--kpt-thr 0.3] ...
 
 INPUT is an image, a folder (each file in it, sorted, not recursive) or a video (by its extension). mmpose's
-``demo/image_demo.py`` arguments keep their names and order, followed by those of its ``bottomup_demo.py``
-(``--output-root``, ``--save-predictions``) and ``inferencer_demo.py`` (``--bbox-thr``, ``--draw-bbox``).
+``demo/image_demo.py`` arguments keep their names and order (but ``--draw-heatmap``: the head returns no heatmaps),
+followed by those of its ``bottomup_demo.py`` (``--output-root``, ``--save-predictions``) and
+``inferencer_demo.py`` (``--bbox-thr``, ``--draw-bbox``).
 
 - People: the model returns the people whose centre score is >= ``--bbox-thr`` (0.3, ``MMPoseInferencer``'s
   default; the configs' ``model.test_cfg.score_thr`` of 0.01 is the one for COCO evaluation), drawn by the
@@ -157,11 +158,7 @@ def main(argv=None) -> int:
 def run_video(path: Path, args, out_dir, predict_and_draw) -> int:
     """Every frame of a video: drawn into ``<out_dir>/<name>.mp4`` and, with ``--save-predictions``, its
     predictions into ``<name>.json`` as ``[{frame_id, instances}]`` (mmpose's video format)."""
-    try:
-        reader = mmcv.VideoReader(str(path))
-    except Exception as e:  # mmcv raises a bare Exception for an unreadable video
-        print(f'{path}: skipped: {e}')
-        return 1
+    reader = mmcv.VideoReader(str(path))
     writer, frames = None, []
     for frame_id, frame in enumerate(track(reader, description='Inference', total=reader.frame_cnt)):
         pred, drawn = predict_and_draw(path.name, frame)
@@ -171,6 +168,9 @@ def run_video(path: Path, args, out_dir, predict_and_draw) -> int:
                 writer = cv2.VideoWriter(str(out_dir / f'{path.stem}.mp4'), cv2.VideoWriter_fourcc(*'mp4v'),
                                          reader.fps, (drawn.shape[1], drawn.shape[0]))
             writer.write(mmcv.rgb2bgr(drawn))
+    if not frames:
+        print(f'{path}: skipped: no frame could be decoded (not a video, or corrupt)')
+        return 1
     if writer is not None:
         writer.release()
     if args.save_predictions:

@@ -119,6 +119,12 @@ def test_video_drawn_frame_by_frame(demo, mini_checkpoint, model, photos, tmp_pa
 
 
 # ------------------------------------------------------------------------------------------------ bad input
+def test_video_without_frames_is_named_and_fails(demo, mini_checkpoint, tmp_path, capsys):
+    (tmp_path / 'clip.mp4').write_text('not a video')
+    assert run_demo(demo, mini_checkpoint, tmp_path / 'clip.mp4', tmp_path / 'out') == 1
+    assert f'{tmp_path / "clip.mp4"}: skipped: no frame could be decoded' in capsys.readouterr().out
+
+
 def test_missing_path_is_named_and_fails(demo, mini_checkpoint, tmp_path, capsys):
     assert run_demo(demo, mini_checkpoint, tmp_path / 'nowhere.jpg', tmp_path / 'out') == 1
     assert f'{tmp_path / "nowhere.jpg"}: skipped: no such file or folder' in capsys.readouterr().out
