@@ -23,8 +23,9 @@ class MDNPoseLocalVisualizer(PoseLocalVisualizer):
     ``component_colors[components[n]]``, with the axis-aligned 1σ ellipse of semi-axes (σx, σy) at its centre
     (the centre of its box, which the head regresses around the person's centre), a legend
     ("component m" on its colour) in the top-left corner and, with ``show_pi``, "pi 0.87" (π of the chosen
-    component) above the box. Instances without ``components`` (L1 models, ground truth) are drawn exactly as
-    ``PoseLocalVisualizer`` draws them.
+    component) above the box. σ is the mixture's scale (keypoint k's standard deviation is σ·v_k, v_k the
+    dataset's keypoint sigmas), so the ellipse is about a person's size. Instances without ``components`` (L1
+    models, ground truth) are drawn exactly as ``PoseLocalVisualizer`` draws them.
 
     Both kinds are drawn only for people whose ``bbox_scores`` >= ``bbox_thr``: a bottom-up model returns its
     candidates down to the low score COCO evaluation wants (``model.test_cfg.score_thr``), and the pictures of
