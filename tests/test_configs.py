@@ -78,6 +78,16 @@ def test_name_matches_settings(path):
                 loss.responsibility_floor, built.min_sigma) == ('MDNLoss', 0.1, 0, 1, 'posterior', 0, 10)
 
 
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
+def test_one_codec_for_targets_and_decoding(path):
+    """The head decodes with the codec whose targets it learns (the dataset base's ``codec``)."""
+    cfg = Config.fromfile(path)
+    (encoder, ) = [t.encoder for t in cfg.train_dataloader.dataset.pipeline if t.type == 'GenerateTarget']
+    assert cfg.model.head.decoder == encoder == cfg.codec
+    assert encoder.input_size == [t for t in cfg.val_dataloader.dataset.pipeline
+                                  if t.type == 'BottomupResize'][0].input_size
+
+
 @pytest.fixture(autouse=True)
 def seed():
     init_default_scope('mmpose')

@@ -5,3 +5,7 @@ custom_imports = dict(imports=['mmpose_mdn'], allow_failed_imports=False)
 
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=10, save_best='coco/AP', rule='greater', max_keep_ckpts=3))
+
+# pictures of tools/test.py --show-dir, the demo and MMPoseInferencer: people scoring >= bbox_thr, MDN people in
+# their component's colour with the σ ellipse (mmpose_mdn/visualization/mdn_pose_visualizer.py)
+visualizer = dict(type='MDNPoseLocalVisualizer', bbox_thr=0.3, show_pi=False)

@@ -1,4 +1,4 @@
 # XSmallHG, MDN with 3 components, 1x schedule, single flip-free test pass
 _base_ = ['../_base_/models/centernet_hg-xsmall.py',
           '../_base_/datasets/coco_bottomup.py', '../_base_/schedules/schedule_1x.py']
-model = dict(head=dict(num_components=3), test_cfg=dict(flip_test=False, component='max'))
+model = dict(head=dict(decoder={{_base_.codec}}, num_components=3), test_cfg=dict(flip_test=False, component='max'))

@@ -1,9 +1,11 @@
 """The hourglass family of the paper from the model configs: LargeHG is mmdet's CenterNet hourglass-104, SmallHG
 and XSmallHG have the structure the paper describes. Module trees are built on the meta device (no memory, no
 initialisation); one LargeHG forward runs at 256x256."""
+import importlib.util
+
 import pytest
 import torch
-from conftest import ROOT, tiny_estimator_cfg
+from conftest import ROOT, run_tool, tiny_estimator_cfg
 from mmcv.cnn import ConvModule
 from mmdet.models.backbones import HourglassNet
 from mmdet.models.backbones.resnet import BasicBlock
@@ -14,7 +16,12 @@ from mmpose.registry import MODELS
 from torch import nn
 
 from mmpose_mdn.models.backbones import HourglassVariantNet
-from mmpose_mdn.models.backbones.centernet_checkpoint import convert_centernet_state_dict
+
+spec = importlib.util.spec_from_file_location('centernet2mmpose', ROOT / 'tools' / 'model_converters' /
+                                              'centernet2mmpose.py')
+centernet2mmpose = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(centernet2mmpose)
+convert_centernet_state_dict = centernet2mmpose.convert_centernet_state_dict
 
 # CenterNet's hourglass-104 (CenterNet's large_hourglass.py: n=5, dims, modules, cnv_dim=256, nstack=2)
 CENTERNET = dict(downsample_times=5, num_stacks=2, stage_channels=(256, 256, 384, 384, 384, 512),
@@ -210,3 +217,22 @@ def test_centernet_checkpoint_values_land_in_place():
     assert torch.equal(sd['backbone.remap_convs.0.bn.running_var'], state['cnvs_.0.1.running_var'])
     sub = sd['head.stacks.1.keypoint_subpixel_offset.2.weight']  # (K*2, C, 1, 1): the shared (x, y) K times
     assert torch.equal(sub.view(17, 2, -1), state['hp_offset.1.1.weight'].view(1, 2, -1).expand(17, 2, -1))
+
+
+def test_centernet_converter_command(tmp_path):
+    """The command converts a saved CenterNet checkpoint into one the estimator loads strictly."""
+    cfg = tiny_estimator_cfg(None)
+    cfg['backbone'].update(stage_blocks=(2, 2, 3))
+    layout = centernet_layout(cfg['backbone']['stage_channels'], (2, 2, 3), cnv_dim=16)
+    torch.manual_seed(0)
+    state = {f'module.{k}': torch.randn(s) if s else torch.tensor(0) for k, s in layout.items()}
+    torch.save({'epoch': 1, 'state_dict': state}, tmp_path / 'centernet.pth')
+    proc = run_tool('tools/model_converters/centernet2mmpose.py', tmp_path / 'centernet.pth', tmp_path / 'ours.pth')
+    assert '0 left out' in proc.stdout
+    converted = torch.load(tmp_path / 'ours.pth', weights_only=True)['state_dict']
+    MODELS.build(cfg).load_state_dict(converted, strict=True)
+    assert torch.equal(converted['backbone.stem.0.conv.weight'], state['module.pre.0.conv.weight'])
+    torch.save({'meta': {}}, tmp_path / 'other.pth')
+    proc = run_tool('tools/model_converters/centernet2mmpose.py', tmp_path / 'other.pth', tmp_path / 'x.pth',
+                    check=False)
+    assert proc.returncode != 0 and 'other.pth' in proc.stderr

@@ -1,4 +1,5 @@
-"""tools/train.py -> tools/test.py -> mmpose.apis.init_model on coco_mini, run as a user runs them."""
+"""tools/train.py -> tools/test.py -> mmpose.apis.init_model on coco_mini, run as a user runs them (the demo is
+tested in tests/test_demo)."""
 import json
 
 import mmengine
@@ -53,15 +54,3 @@ def test_init_model_loads_checkpoint_weights_only(trained):
     result = inference_bottomup(model, str(image))[0]
     assert result.pred_instances.keypoints.shape[1:] == (17, 2)
 
-
-def test_image_demo_draws_and_reports_components(trained, tmp_path):
-    image = sorted(data_dir('coco_test4').glob('*.jpg'))[0]
-    out = run_tool('demo/image_demo.py', image, MINI_MDN, trained / f'epoch_{EPOCHS}.pth', '--out-file',
-                   tmp_path / 'vis.jpg', '--out-json', tmp_path / 'pred.json', '--draw-bbox', '--kpt-thr', '0.0')
-    import cv2
-    drawn, original = cv2.imread(str(tmp_path / 'vis.jpg')), cv2.imread(str(image))
-    assert drawn.shape == original.shape and (drawn != original).any()  # the predictions are drawn on the image
-    people = json.loads((tmp_path / 'pred.json').read_text())['people']
-    assert f'{len(people)} people' in out.stdout
-    for p in people:
-        assert len(p['keypoints']) == 17 and 0 <= p['component'] < 3 and abs(sum(p['mixture_probs']) - 1) < 1e-4

@@ -2,4 +2,4 @@
 _base_ = ['./centernet_hg104.py']
 model = dict(
     backbone=dict(downsample_times=3, stage_channels=(32, 32, 48, 64), stage_blocks=(1, 1, 1, 1), feat_channel=32),
-    head=dict(in_channels=32, feat_channels=32, decoder=dict(input_size=(256, 256))))
+    head=dict(in_channels=32, feat_channels=32))

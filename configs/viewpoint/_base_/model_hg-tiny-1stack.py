@@ -2,4 +2,4 @@
 _base_ = ['../../_base_/models/centernet_hg-tiny.py']
 model = dict(
     backbone=dict(num_stacks=1),
-    head=dict(num_stacks=1, decoder=dict(input_size=(128, 128))))
+    head=dict(num_stacks=1))

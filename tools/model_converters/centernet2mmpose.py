@@ -1,5 +1,9 @@
 """CenterNet / MixtureDenseRegression hourglass checkpoints -> this plugin's estimator (backbone + head keys).
 
+    python tools/model_converters/centernet2mmpose.py multi_pose_hg_3x.pth work_dirs/hg_base_coco_init.pth
+
+then point a config's ``load_from`` at the output (``--cfg-options load_from=...``).
+
 Both projects build the hourglass with CenterNet's ``exkp`` (``src/lib/models/networks/large_hourglass.py``):
 ``pre`` (7x7 ``convolution`` + stride-2 ``residual``), ``kps`` (the hourglass modules: ``up1``, ``low1``,
 ``low2``, ``low3`` as in mmdet), ``cnvs``, ``inters``, ``inters_`` / ``cnvs_`` (1x1 conv + BN) and per-stack
@@ -8,10 +12,13 @@ output branches ``{head}.{stack}`` = 3x3 conv (with bias, no BN) + ReLU + 1x1 co
 projection ``skip`` (mmdet: ``downsample``), so a LargeHG (``kp_layer=residual``) or SmallHG
 (``kp_layer=convolution``) checkpoint maps key by key.
 """
+import argparse
 import re
 from collections import OrderedDict
+from pathlib import Path
 from typing import Dict, List, Tuple
 
+import torch
 from torch import Tensor
 
 BACKBONE_KEYS = [  # (CenterNet pattern, ours)
@@ -64,3 +71,27 @@ def convert_centernet_state_dict(state_dict: Dict[str, Tensor],
         else:
             skipped.append(key)
     return out, skipped
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description='Convert a CenterNet / MixtureDenseRegression hourglass '
+                                     'checkpoint into this plugin\'s estimator keys (for load_from)')
+    parser.add_argument('src', help='CenterNet checkpoint (.pth, its state dict under "state_dict" or at the top)')
+    parser.add_argument('dst', help='output checkpoint ({"state_dict": ...})')
+    parser.add_argument('--num-keypoints', type=int, default=17, help='K of the sub-pixel offset branch')
+    args = parser.parse_args(argv)
+    ckpt = torch.load(args.src, map_location='cpu', weights_only=True)
+    state_dict = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
+    if not isinstance(state_dict, dict) or not all(isinstance(v, Tensor) for v in state_dict.values()):
+        raise ValueError(f'{args.src} holds no state dict of tensors (at the top or under "state_dict")')
+    converted, skipped = convert_centernet_state_dict(state_dict, args.num_keypoints)
+    if not converted:
+        raise ValueError(f'{args.src}: none of its {len(state_dict)} keys is a CenterNet hourglass key')
+    Path(args.dst).parent.mkdir(parents=True, exist_ok=True)
+    torch.save({'state_dict': converted}, args.dst)
+    print(f'{args.dst}: {len(converted)} tensors converted; {len(skipped)} left out'
+          + (f': {", ".join(skipped)}' if skipped else ''))
+
+
+if __name__ == '__main__':
+    main()

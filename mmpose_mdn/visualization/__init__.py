@@ -1,0 +1,3 @@
+from .mdn_pose_visualizer import COMPONENT_COLORS, MDNPoseLocalVisualizer
+
+__all__ = ['COMPONENT_COLORS', 'MDNPoseLocalVisualizer']
