@@ -1,4 +1,4 @@
-from .hooks import MDNDataInitHook, MDNLossScheduleHook
+from .hooks import MDNAnalysisHook, MDNDataInitHook, MDNLossScheduleHook, SaveMetricsHook
 from .mid_epoch_resume_loop import MidEpochResumeTrainLoop
 
-__all__ = ['MDNDataInitHook', 'MDNLossScheduleHook', 'MidEpochResumeTrainLoop']
+__all__ = ['MDNAnalysisHook', 'MDNDataInitHook', 'MDNLossScheduleHook', 'MidEpochResumeTrainLoop', 'SaveMetricsHook']

@@ -25,10 +25,9 @@ from .component_statistics import assignment_agreement, component_counts, compon
 from .gt_displacement import displaced_ground_truth
 from .keypoint_ap import KeypointAP, load_keypoint_annotations, matched_annotations
 from .keypoint_groups import group_keypoint_ids
-from .predictions import Predictions
+from .predictions import MDN_FIELDS, Predictions
 from .subsets import SUBSETS, face_visible
 
-L1_NOTE = 'component analyses need an MDN head: these predictions carry no components (an L1 model?)'
 
 
 class MDNAnalysis:
@@ -112,7 +111,8 @@ class MDNAnalysis:
         self._stop()
         out['predictions'] = len(preds)
         if not preds.is_mdn:
-            out['note'] = L1_NOTE
+            out['note'] = (f'component analyses need an MDN head: these predictions lack '
+                           f'{", ".join(n for n in MDN_FIELDS if n not in preds.fields)} (an L1 model?)')
             return out
         out['components'] = self.component_statistics(preds, full, coco_eval, is_person)
         return out
