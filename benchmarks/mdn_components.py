@@ -23,7 +23,7 @@ from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 from mmpose_mdn.evaluation import assignment_agreement, component_counts
-from mmpose_mdn.models.losses.mdn_loss import mdn_parameters
+from mmpose_mdn.models.utils.mdn import mdn_parameters
 from mmpose_mdn.viewpoint import front_back_people
 
 FLIP = parse_pose_metainfo(CocoDataset.METAINFO)['flip_indices']

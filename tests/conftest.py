@@ -25,7 +25,7 @@ def tiny_estimator_cfg(num_components=3, input_size=(128, 128), flip_test=False,
     """The whole estimator through the registries: a 2-stack mmdet.HourglassNet of tiny widths and our head."""
     codec = dict(type='CenterNetPose', input_size=input_size, stride=4, refine=refine)
     return dict(
-        type='BottomupPoseEstimator',
+        type='CenterNetPoseEstimator',
         data_preprocessor=dict(
             type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
             bgr_to_rgb=True),
@@ -46,6 +46,27 @@ SETS = {
     'coco_test4': ('coco_test4', 'test_coco.json', ''),
     'ochuman_test3': ('ochuman_test3', 'test_ochuman.json', ''),
 }
+
+
+def coco_mini_batch(input_size, train: bool, n: int = 2) -> dict:
+    """The first n coco_mini images as a collated batch: train (random affine, flip, CenterNetPose targets) or
+    val (fitted into ``input_size``, aspect kept) pipeline."""
+    from mmengine.dataset import pseudo_collate
+    from mmpose.registry import DATASETS
+    split = 'train2017' if train else 'val2017'
+    if train:
+        codec = dict(type='CenterNetPose', input_size=input_size)
+        pipeline = [dict(type='LoadImage'), dict(type='BottomupRandomAffine', input_size=input_size),
+                    dict(type='RandomFlip', direction='horizontal'), dict(type='GenerateTarget', encoder=codec),
+                    dict(type='PackPoseInputs')]
+    else:
+        pipeline = [dict(type='LoadImage'),
+                    dict(type='BottomupResize', input_size=input_size, size_factor=32, resize_mode='fit'),
+                    dict(type='PackPoseInputs', meta_keys=META_KEYS)]
+    ds = DATASETS.build(dict(type='CocoDataset', data_root=str(data_dir('coco_mini')), data_mode='bottomup',
+                             test_mode=not train, ann_file=f'annotations/person_keypoints_{split}.json',
+                             data_prefix=dict(img=f'{split}/'), pipeline=pipeline))
+    return pseudo_collate([ds[i] for i in range(n)])
 
 
 def run_tool(*args, timeout=600, env=None, check=True):

@@ -1,6 +1,6 @@
 """CenterNet multi-person pose targets (Zhou et al., "Objects as Points", 2019) and their decoding."""
 from math import ceil
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -13,6 +13,8 @@ from torch import Tensor
 # value of the centre peak of a person without any usable keypoint: just below 1, so the focal loss treats it as
 # neither a positive nor (with the (1 - y)^4 weight) a penalised negative -- CenterNet's "ignore" rule
 IGNORE_PEAK = 0.9999
+# the keypoint-offset channels gathered at the top-k centres (B, k, C) -> offsets and per-person fields
+OffsetDecoder = Callable[[Tensor], Dict[str, Tensor]]
 
 
 @KEYPOINT_CODECS.register_module()
@@ -150,60 +152,75 @@ class CenterNetPose(BaseKeypointCodec):
             keypoint_subpixel_offsets=(kp - kp_int).astype(np.float32),
         )
 
-    def decode(self,
-               centre_heatmap: Tensor,
-               box_size: Tensor,
-               centre_offset: Tensor,
-               keypoint_offset: Tensor,
-               keypoint_heatmaps: Optional[Tensor] = None,
-               keypoint_subpixel_offset: Optional[Tensor] = None) -> List[Dict[str, Tensor]]:
+    def decode(self, outputs: Dict[str, Tensor], offset_decoder: Optional[OffsetDecoder] = None) -> Dict[str, Tensor]:
+        """One image's output maps (C, H, W) by branch name -> its people: :meth:`batch_decode` of a batch of one."""
+        return self.batch_decode({name: maps[None] for name, maps in outputs.items()}, offset_decoder)[0]
+
+    def batch_decode(self,
+                     outputs: Dict[str, Tensor],
+                     offset_decoder: Optional[OffsetDecoder] = None) -> List[Dict[str, Tensor]]:
         """Decode a batch of output maps into people, in model-input pixels.
 
         Peaks of the centre heatmap after 3x3 max-pooling, the ``decode_topk`` best with score >=
-        ``decode_score_thr``; keypoints = centre pixel + offsets. With ``refine`` and keypoint heatmaps, each
-        keypoint moves to the nearest keypoint-heatmap peak (plus its sub-pixel offset) that scores >=
-        ``refine_score_thr``, lies inside the person's box and within ``refine_dist_ratio * max(w, h)``.
+        ``decode_score_thr``; keypoints = centre pixel + offsets. Only at these centres are the keypoint offsets
+        read and, with ``offset_decoder``, turned into offsets (e.g. a mixture's component rule). With ``refine``
+        and keypoint heatmaps, each keypoint moves to the nearest keypoint-heatmap peak (plus its sub-pixel
+        offset) that scores >= ``refine_score_thr``, lies inside the person's box and within
+        ``refine_dist_ratio * max(w, h)``.
 
-        Args (named as the head's branches):
-            centre_heatmap (Tensor): (B, 1, H, W) probabilities
-            box_size, centre_offset (Tensor): (B, 2, H, W)
-            keypoint_offset (Tensor): (B, K*2, H, W), (x, y) per keypoint
-            keypoint_heatmaps (Tensor, optional): (B, K, H, W) probabilities
-            keypoint_subpixel_offset (Tensor, optional): (B, K*2, H, W), (x, y) per keypoint type
+        Args:
+            outputs (dict): maps (B, C, H, W) named as the head's branches: ``centre_heatmap`` (B, 1, H, W) and
+                ``keypoint_heatmaps`` (B, K, H, W, optional) probabilities, ``box_size`` and ``centre_offset``
+                (B, 2, H, W), ``keypoint_offset`` (B, C, H, W), ``keypoint_subpixel_offset`` (B, K*2, H, W,
+                optional)
+            offset_decoder (callable, optional): the ``keypoint_offset`` values at the top-k centres (B, k, C)
+                -> dict with ``offsets`` (B, k, K, 2), optionally ``component_offsets`` (B, k, M, K, 2)
+                (decoded and refined like ``offsets``) and further per-person fields (B, k, ...) passed
+                through. Defaults to reading C = K*2 offsets, (x, y) per keypoint
 
         Returns:
             list[dict]: per image, ``keypoints`` (N, K, 2), ``keypoint_scores`` (N, K) (the keypoint heatmap at
             the keypoint, or the centre score without keypoint heatmaps), ``bboxes`` (N, 4) xyxy,
-            ``bbox_scores`` (N,) and ``indices`` (N,) flat centre pixels, for gathering other outputs.
+            ``bbox_scores`` (N,), ``indices`` (N,) flat centre pixels; with ``component_offsets`` also
+            ``component_keypoints`` (N, M, K, 2) and ``component_keypoint_scores`` (N, M, K); and the
+            ``offset_decoder``'s other fields (N, ...).
         """
+        centre_heatmap = outputs['centre_heatmap']
+        keypoint_heatmaps = outputs.get('keypoint_heatmaps')
         B, _, H, W = centre_heatmap.shape
-        K = keypoint_offset.shape[1] // 2
         topk = min(self.decode_topk, H * W)
         scores, inds, _, ys, xs = get_topk_from_heatmap(get_local_maximum(centre_heatmap), k=topk)
         centre_px = torch.stack([xs, ys.float()], dim=-1)  # (B, k, 2)
-        sizes = transpose_and_gather_feat(box_size, inds)
-        centres = centre_px + transpose_and_gather_feat(centre_offset, inds)
+        sizes = transpose_and_gather_feat(outputs['box_size'], inds)
+        centres = centre_px + transpose_and_gather_feat(outputs['centre_offset'], inds)
         bboxes = torch.cat([centres - sizes / 2, centres + sizes / 2], dim=-1)  # (B, k, 4)
-        kpts = centre_px[:, :, None] + transpose_and_gather_feat(keypoint_offset, inds).view(B, topk, K, 2)
+        raw = transpose_and_gather_feat(outputs['keypoint_offset'], inds)  # (B, k, C)
+        people = dict(offset_decoder(raw)) if offset_decoder else dict(offsets=raw.unflatten(-1, (-1, 2)))
 
+        offsets = people.pop('offsets')[:, :, None]  # (B, k, 1, K, 2): the chosen, then every component's
+        if 'component_offsets' in people:
+            offsets = torch.cat([offsets, people.pop('component_offsets')], dim=2)
+        J, K = offsets.shape[2:4]
+        kpts = (centre_px[:, :, None, None] + offsets).flatten(1, 2)  # (B, k*J, K, 2)
         if keypoint_heatmaps is not None:
             if self.refine:
-                kpts = self._snap_to_peaks(kpts, bboxes, keypoint_heatmaps, keypoint_subpixel_offset)
+                kpts = self._snap_to_peaks(kpts, bboxes.repeat_interleave(J, dim=1), keypoint_heatmaps,
+                                           outputs.get('keypoint_subpixel_offset'))
             px = kpts.floor().long()  # the pixel holding the keypoint, where encode puts its peak
-            px_x, px_y = px[..., 0].clamp(0, W - 1), px[..., 1].clamp(0, H - 1)
-            kpt_scores = keypoint_heatmaps.flatten(2).gather(2, (px_y * W + px_x).transpose(1, 2).reshape(
-                B, K, topk)).transpose(1, 2)  # (B, k, K)
+            flat = px[..., 1].clamp(0, H - 1) * W + px[..., 0].clamp(0, W - 1)  # (B, k*J, K)
+            kpt_scores = keypoint_heatmaps.flatten(2).gather(2, flat.transpose(1, 2)).transpose(1, 2)
         else:
-            kpt_scores = scores[..., None].expand(B, topk, K)
+            kpt_scores = scores.repeat_interleave(J, dim=1)[..., None].expand(B, topk * J, K)
+        kpts, kpt_scores = kpts.unflatten(1, (topk, J)), kpt_scores.unflatten(1, (topk, J))
 
+        decoded = dict(keypoints=kpts[:, :, 0] * self.stride, keypoint_scores=kpt_scores[:, :, 0],
+                       bboxes=bboxes * self.stride, bbox_scores=scores, indices=inds)
+        if J > 1:
+            decoded.update(component_keypoints=kpts[:, :, 1:] * self.stride,
+                           component_keypoint_scores=kpt_scores[:, :, 1:])
+        decoded.update(people)
         keep = scores >= self.decode_score_thr
-        return [
-            dict(keypoints=kpts[b, keep[b]] * self.stride,
-                 keypoint_scores=kpt_scores[b, keep[b]],
-                 bboxes=bboxes[b, keep[b]] * self.stride,
-                 bbox_scores=scores[b, keep[b]],
-                 indices=inds[b, keep[b]]) for b in range(B)
-        ]
+        return [{name: value[b, keep[b]] for name, value in decoded.items()} for b in range(B)]
 
     def _snap_to_peaks(self, kpts: Tensor, bboxes: Tensor, heatmaps: Tensor,
                        subpixel_offsets: Optional[Tensor]) -> Tensor:
@@ -212,11 +229,13 @@ class CenterNetPose(BaseKeypointCodec):
         Args:
             kpts (Tensor): (B, N, K, 2) regressed keypoints on the map; bboxes (Tensor): (B, N, 4)
             heatmaps (Tensor): (B, K, H, W); subpixel_offsets (Tensor, optional): (B, K*2, H, W)
+
+        The candidates are the ``decode_topk`` best peaks of each keypoint type, whatever N.
         """
         B, N, K, _ = kpts.shape
         H, W = heatmaps.shape[-2:]
         peaks = get_local_maximum(heatmaps).flatten(2)  # (B, K, H*W)
-        cand_scores, cand_inds = peaks.topk(min(N, H * W), dim=-1)  # (B, K, C), best peaks per keypoint type
+        cand_scores, cand_inds = peaks.topk(min(self.decode_topk, H * W), dim=-1)  # (B, K, C)
         C = cand_inds.shape[-1]
         cand = torch.stack([(cand_inds % W).float(), (cand_inds // W).float()], dim=-1)  # (B, K, C, 2)
         if subpixel_offsets is not None:

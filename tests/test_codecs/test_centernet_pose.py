@@ -116,7 +116,7 @@ def test_decode_inverts_encode(refine):
     codec = CenterNetPose(input_size=(256, 256), refine=refine)
     people = [person(10, 20, 90, 120), person(130, 60, 80, 150)]
     enc = encode(codec, people)
-    out = codec.decode(**dense_maps(codec, enc))[0]
+    out = codec.batch_decode(dense_maps(codec, enc))[0]
     assert len(out['bbox_scores']) == 2
     order = np.argsort(out['bboxes'][:, 0].numpy())
     np.testing.assert_allclose(out['keypoints'].numpy()[order], np.stack([p[0] for p in people]), atol=1e-3)
@@ -128,13 +128,13 @@ def test_refinement_snaps_within_radius_only():
     people = [person(10, 20, 90, 120)]
     enc = encode(codec, people)
     # regressed keypoints off by 2 output px: refined back onto the heatmap peaks (0.3 * max(w,h) = 9 px)
-    out = codec.decode(**dense_maps(codec, enc, jitter=2.0))[0]
+    out = codec.batch_decode(dense_maps(codec, enc, jitter=2.0))[0]
     np.testing.assert_allclose(out['keypoints'][0].numpy(), people[0][0], atol=1e-3)
     # off by 20 output px: too far, the regressed point is kept
-    out = codec.decode(**dense_maps(codec, enc, jitter=20.0))[0]
+    out = codec.batch_decode(dense_maps(codec, enc, jitter=20.0))[0]
     np.testing.assert_allclose(out['keypoints'][0].numpy(), people[0][0] + 80, atol=1e-3)
     codec.refine = False
-    out = codec.decode(**dense_maps(codec, enc, jitter=2.0))[0]
+    out = codec.batch_decode(dense_maps(codec, enc, jitter=2.0))[0]
     np.testing.assert_allclose(out['keypoints'][0].numpy(), people[0][0] + 8, atol=1e-3)
 
 
@@ -144,5 +144,19 @@ def test_keypoints_sharing_a_pixel_refine_exactly():
     kpts, vis, box = person(20, 20, 60, 80)
     kpts[0], kpts[1], kpts[2] = (41.2, 30.3), (42.9, 31.8), (40.1, 28.6)  # all in output pixel (10, 7)
     enc = codec.encode(kpts[None], vis[None], bbox=box[None])
-    out = codec.decode(**dense_maps(codec, enc))[0]
+    out = codec.batch_decode(dense_maps(codec, enc))[0]
     np.testing.assert_allclose(out['keypoints'][0].numpy(), kpts, atol=1e-4)
+
+
+def test_per_sample_decode_matches_batch_decode():
+    """mmpose's codec contract: ``decode`` takes one sample's maps (C, H, W), ``batch_decode`` a batch."""
+    codec = CenterNetPose(input_size=(256, 256))
+    first = dense_maps(codec, encode(codec, [person(10, 20, 90, 120), person(130, 60, 80, 150)]))
+    second = dense_maps(codec, encode(codec, [person(40, 30, 60, 100)]), jitter=1.0)
+    batch = codec.batch_decode({name: torch.cat([first[name], second[name]]) for name in first})
+    assert [len(people['bbox_scores']) for people in batch] == [2, 1]
+    for b, maps in enumerate((first, second)):
+        single = codec.decode({name: m[0] for name, m in maps.items()})
+        assert set(single) == set(batch[b])
+        for name, value in single.items():
+            torch.testing.assert_close(value, batch[b][name])

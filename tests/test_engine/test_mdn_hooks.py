@@ -9,7 +9,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose_mdn.engine import MDNDataInitHook, MDNLossScheduleHook
 from mmpose_mdn.engine.hooks.mdn_data_init_hook import kmeans_offsets, sigma_ml
 from mmpose_mdn.models.heads import CenterNetMDNHead
-from mmpose_mdn.models.losses import mdn_parameters
+from mmpose_mdn.models.utils import mdn_parameters
 
 FLIP = parse_pose_metainfo(CocoDataset.METAINFO)['flip_indices']
 

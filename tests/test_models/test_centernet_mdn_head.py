@@ -3,32 +3,13 @@ packed COCO batches, and the test-time component rules."""
 import numpy as np
 import pytest
 import torch
-from conftest import META_KEYS, data_dir, tiny_estimator_cfg
-from mmengine.dataset import pseudo_collate
+from conftest import coco_mini_batch, tiny_estimator_cfg
 from mmengine.registry import init_default_scope
-from mmpose.registry import DATASETS, MODELS
+from mmpose.registry import MODELS
 
-from mmpose_mdn.models.losses import mdn_channels
+from mmpose_mdn.models.utils import mdn_channels, mdn_parameters, select_component
 
 INPUT = (128, 128)
-
-
-def coco_mini_batch(train: bool, n: int = 2):
-    root = data_dir('coco_mini')
-    split = 'train2017' if train else 'val2017'
-    if train:
-        codec = dict(type='CenterNetPose', input_size=INPUT)
-        pipeline = [dict(type='LoadImage'), dict(type='BottomupRandomAffine', input_size=INPUT),
-                    dict(type='RandomFlip', direction='horizontal'), dict(type='GenerateTarget', encoder=codec),
-                    dict(type='PackPoseInputs')]
-    else:
-        pipeline = [dict(type='LoadImage'),
-                    dict(type='BottomupResize', input_size=INPUT, size_factor=32, resize_mode='fit'),
-                    dict(type='PackPoseInputs', meta_keys=META_KEYS)]
-    ds = DATASETS.build(dict(type='CocoDataset', data_root=str(root), data_mode='bottomup', test_mode=not train,
-                             ann_file=f'annotations/person_keypoints_{split}.json',
-                             data_prefix=dict(img=f'{split}/'), pipeline=pipeline))
-    return pseudo_collate([ds[i] for i in range(n)])
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +22,7 @@ def scope():
 def test_loss_on_real_batch(num_components):
     model = MODELS.build(tiny_estimator_cfg(num_components, INPUT))
     assert type(model.backbone).__name__ == 'HourglassNet' and len(model.head.stacks) == 2
-    data = model.data_preprocessor(coco_mini_batch(train=True), training=True)
+    data = model.data_preprocessor(coco_mini_batch(INPUT, train=True), training=True)
     losses = model(**data, mode='loss')
     offset_key = 'loss_offset' if num_components is None else 'loss_mdn'
     assert set(losses) == {'loss_centre', 'loss_kpt_heatmap', 'loss_box_size', 'loss_centre_offset',
@@ -64,7 +45,7 @@ def test_heatmap_bias_prior():
 @pytest.mark.parametrize('num_components,flip', [(3, False), (None, False), (None, True)])
 def test_predict_on_real_batch(num_components, flip):
     model = MODELS.build(tiny_estimator_cfg(num_components, INPUT, flip_test=flip)).eval()
-    batch = coco_mini_batch(train=False)
+    batch = coco_mini_batch(INPUT, train=False)
     with torch.no_grad():
         samples = model.test_step(batch)
     for s in samples:
@@ -81,38 +62,58 @@ def test_predict_on_real_batch(num_components, flip):
             assert p.sigmas.shape == (n, 2) and (p.sigmas >= 10 * 4).all()
 
 
-def test_mdn_refuses_flip_test():
-    model = MODELS.build(tiny_estimator_cfg(2, INPUT, flip_test=True)).eval()
-    with pytest.raises(ValueError, match='flip-free'):
-        model.test_step(coco_mini_batch(train=False, n=1))
+@pytest.mark.parametrize('cfg', [dict(component=3), dict(component='median'), dict(ignore_components=[0, 1, 2]),
+                                 dict(component=1, ignore_components=[1]), dict(flip_test=True)])
+def test_test_cfg_errors(cfg):
+    model = MODELS.build(tiny_estimator_cfg(3, INPUT)).eval()
+    model.test_cfg = cfg
+    with pytest.raises(ValueError, match='test_cfg'):
+        model.test_step(coco_mini_batch(INPUT, train=False, n=1))
 
 
-def component_maps(M=3, K=17, H=4, W=4):
-    """MDN raw outputs whose means are m+1 everywhere for component m and whose pi favours the last one."""
-    means = torch.arange(1, M + 1, dtype=torch.float32)[:, None].expand(M, K * 2).reshape(-1)
-    logits = torch.arange(M, dtype=torch.float32)
-    raw = torch.cat([means, torch.zeros(M * 2), logits])
-    return raw[None, :, None, None].expand(1, -1, H, W).contiguous(), logits.softmax(0)
+def trained_like_maps(model, batch):
+    """The last stack's maps of a real batch, heatmaps as probabilities (the untrained head's peaks suffice)."""
+    data = model.data_preprocessor(batch, training=False)
+    with torch.no_grad():
+        maps = model.head.forward(model.extract_feat(data['inputs']))[-1]
+    return {k: v.sigmoid().clamp(1e-4, 1 - 1e-4) if 'heatmap' in k else v for k, v in maps.items()}
 
 
-@pytest.mark.parametrize('rule,ignore,expect', [
-    ('max', [], 3.0), (0, [], 1.0), (1, [2], 2.0), ('max', [2], 2.0), ('mean', [], None), ('mean', [0], None)])
-def test_component_rules(rule, ignore, expect):
-    head = MODELS.build(tiny_estimator_cfg(3, INPUT)).head
-    raw, pi = component_maps()
-    offsets, mix = head._select_component(raw, dict(component=rule, ignore_components=ignore))
-    kept = torch.tensor([m not in ignore for m in range(3)])
-    pi_kept = torch.where(kept, pi, 0) / (pi * kept).sum()
-    if expect is None:
-        expect = (pi_kept * torch.tensor([1., 2., 3.])).sum()
-    torch.testing.assert_close(offsets, torch.full_like(offsets, float(expect)))
-    torch.testing.assert_close(mix['mixture_probs'][0, 0], pi_kept)
+@pytest.mark.parametrize('rule', ['max', 1, 'mean'])
+def test_mixture_at_centres_equals_dense_mixture(rule):
+    """Evaluating the mixture only at the top-k centres gives the people of evaluating it at every pixel and
+    decoding the chosen offsets as an L1 head's."""
+    model = MODELS.build(tiny_estimator_cfg(3, INPUT)).eval()
+    head = model.head
+    maps = trained_like_maps(model, coco_mini_batch(INPUT, train=False))
+    preds = head.predict_by_feat(maps, dict(component=rule))
+    raw = maps['keypoint_offset']
+    dense = select_component(*mdn_parameters(raw.permute(0, 2, 3, 1), 3, 17, head.min_sigma), rule)
+    l1_maps = dict(maps, keypoint_offset=dense['offsets'].flatten(3).permute(0, 3, 1, 2))
+    for b, (pred, ref) in enumerate(zip(preds, head.decoder.batch_decode(l1_maps))):
+        assert len(pred) == len(ref['keypoints']) > 0
+        np.testing.assert_allclose(pred.keypoints, ref['keypoints'].numpy(), atol=1e-4)
+        np.testing.assert_allclose(pred.keypoint_scores, ref['keypoint_scores'].numpy(), atol=1e-6)
+        np.testing.assert_array_equal(pred.components, dense['components'].flatten(1)[b, ref['indices']])
 
 
-def test_component_rule_errors():
-    head = MODELS.build(tiny_estimator_cfg(3, INPUT)).head
-    raw, _ = component_maps()
-    for cfg in (dict(component=3), dict(component='median'), dict(ignore_components=[0, 1, 2]),
-                dict(component=1, ignore_components=[1])):
-        with pytest.raises(ValueError):
-            head._select_component(raw, cfg)
+@pytest.mark.parametrize('rule', ['max', 2])
+def test_component_fields_agree_with_chosen(rule):
+    model = MODELS.build(tiny_estimator_cfg(3, INPUT)).eval()
+    model.test_cfg = dict(flip_test=False, component=rule)
+    with torch.no_grad():
+        samples = model.test_step(coco_mini_batch(INPUT, train=False))
+    for s in samples:
+        p = s.pred_instances
+        n = len(p)
+        assert n > 0
+        assert p.component_keypoints.shape == (n, 3, 17, 2) and p.component_keypoint_scores.shape == (n, 3, 17)
+        assert p.component_sigmas.shape == (n, 3, 2)
+        rows = np.arange(n)
+        np.testing.assert_array_equal(p.component_keypoints[rows, p.components], p.keypoints)
+        np.testing.assert_array_equal(p.component_keypoint_scores[rows, p.components], p.keypoint_scores)
+        np.testing.assert_array_equal(p.component_sigmas[rows, p.components], p.sigmas)
+        if rule == 2:
+            assert (p.components == 2).all()
+        # the components differ (else the check above could not tell them apart)
+        assert np.abs(p.component_keypoints[:, 0] - p.component_keypoints[:, 1]).max() > 1

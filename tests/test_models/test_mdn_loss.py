@@ -3,7 +3,8 @@ import pytest
 import torch
 from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal
 
-from mmpose_mdn.models.losses import MDNLoss, mdn_parameters
+from mmpose_mdn.models.losses import MDNLoss
+from mmpose_mdn.models.utils import mdn_parameters
 
 COCO_SIGMAS = torch.tensor([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89,
                             .89]) / 10.0

@@ -1,6 +1,6 @@
 # CenterNet multi-pose on LargeHG: mmdet's HourglassNet-104 with CenterNet's settings (2 stacks, 5 levels)
 model = dict(
-    type='BottomupPoseEstimator',
+    type='CenterNetPoseEstimator',
     data_preprocessor=dict(
         type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True),

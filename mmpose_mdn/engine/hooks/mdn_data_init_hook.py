@@ -9,6 +9,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
 
+from ...models.utils.mdn import mdn_slices, sigma_to_raw
+
 
 def image_sizes(ann_file: str) -> Dict[int, Tuple[int, int]]:
     """(height, width) per image id of a COCO annotation file."""
@@ -78,15 +80,6 @@ def sigma_ml(residuals: np.ndarray, weights: np.ndarray, keypoint_sigmas: np.nda
     return np.sqrt(z2.sum((0, 1)) / weights.sum())
 
 
-def sigma_bias(sigma: float, min_sigma: float) -> float:
-    """The raw value b with ELU(b) + 1 + min_sigma = sigma (see ``mdn_parameters``)."""
-    if sigma <= min_sigma:
-        raise ValueError(f'sigma {sigma:.3g} from the data is not above the head\'s min_sigma {min_sigma}: '
-                         'lower min_sigma or start sigma from the floor (sigma_init=None)')
-    x = sigma - 1 - min_sigma
-    return float(x if x >= 0 else np.log(sigma - min_sigma))
-
-
 @HOOKS.register_module()
 class MDNDataInitHook(Hook):
     """Starts an MDN head's offset output (every stack) from the training set before the first iteration of a
@@ -144,13 +137,17 @@ class MDNDataInitHook(Hook):
         if self.sigma_init:
             v = head.offset_loss.keypoint_sigmas.cpu().numpy().astype(np.float64)
             values['sigma'] = sigma_ml(offsets - centres[assign], weights, v)
+        channels = mdn_slices(M, K)
         start = []  # (output channels, their value at every pixel at step 0)
         if 'means' in values:
-            start.append((slice(0, M * K * 2), values['means'].reshape(-1)))
-            start.append((slice(M * K * 2 + M * 2, None), np.log(np.maximum(values['shares'], 1e-3))))
+            start.append((channels['means'], values['means'].reshape(-1)))
+            start.append((channels['logits'], np.log(np.maximum(values['shares'], 1e-3))))
         if 'sigma' in values:
-            sigma = [sigma_bias(s, head.min_sigma) for s in values['sigma']]
-            start.append((slice(M * K * 2, M * K * 2 + M * 2), sigma * M))
+            if not (values['sigma'] > head.min_sigma).all():
+                raise ValueError(f'sigma {np.round(values["sigma"], 3).tolist()} from the data is not above the '
+                                 f'head\'s min_sigma {head.min_sigma}: lower min_sigma or start sigma from the floor '
+                                 '(sigma_init=None)')
+            start.append((channels['sigmas'], [sigma_to_raw(s, head.min_sigma) for s in values['sigma']] * M))
         with torch.no_grad():
             for stack in head.stacks:
                 out = stack['keypoint_offset'][-1]

@@ -1,7 +1,8 @@
 """CenterNet multi-pose head whose keypoint-offset branch is an L1 regressor or a mixture density network."""
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+import copy
+from functools import partial
+from typing import Dict, List, Optional, Sequence
 
-import numpy as np
 import torch
 from mmengine.structures import InstanceData
 from mmpose.models.heads.base_head import BaseHead
@@ -10,11 +11,9 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, Features, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
-from ..losses.mdn_loss import mdn_channels, mdn_parameters
+from ..utils.mdn import check_component_rule, mdn_channels, mdn_parameters, select_component
 
 HEATMAP_BIAS = -2.19  # sigmoid(-2.19) = 0.1: the focal-loss prior of CenterNet / RetinaNet
-BRANCHES = ('centre_heatmap', 'box_size', 'centre_offset', 'keypoint_heatmaps', 'keypoint_subpixel_offset',
-            'keypoint_offset')
 
 
 def branch(in_channels: int, feat_channels: int, out_channels: int, bias: Optional[float] = None) -> nn.Module:
@@ -119,6 +118,7 @@ class CenterNetMDNHead(BaseHead):
         self.keypoint_subpixel_loss = MODELS.build(keypoint_subpixel_loss)
         self.offset_loss = MODELS.build(offset_loss)
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
+        self._checked_test_cfg = None
 
     @property
     def is_mdn(self) -> bool:
@@ -135,31 +135,50 @@ class CenterNetMDNHead(BaseHead):
     # ---------------------------------------------------------------- training
     def loss(self, feats: Features, batch_data_samples: OptSampleList, train_cfg: ConfigType = {}) -> dict:
         """Losses of every stack, averaged over stacks (the paper's eq. 6 with the configured weights)."""
-        heatmaps = torch.stack([d.gt_fields.heatmaps for d in batch_data_samples])  # (B, 1+K, H, W)
-        B, _, H, W = heatmaps.shape
-        labels = [d.gt_instance_labels for d in batch_data_samples]
-        offset = [torch.full_like(lb.centre_indices, b * H * W) for b, lb in enumerate(labels)]
-        centre_inds = torch.cat([lb.centre_indices for lb in labels]) + torch.cat(offset)  # (P,)
-        kpt_inds = torch.cat([lb.keypoint_indices for lb in labels]) + torch.cat(offset)[:, None]  # (P, K)
-        cat = lambda key: torch.cat([lb[key] for lb in labels]).float()  # noqa: E731
-        box_sizes, centre_offsets = cat('box_sizes'), cat('centre_offsets')
-        kpt_offsets, kpt_weights, kpt_sub = cat('keypoint_offsets'), cat('keypoint_weights'), cat(
-            'keypoint_subpixel_offsets')
-        P, K = kpt_weights.shape
+        return self.loss_by_feat(self.forward(feats), self.get_targets(batch_data_samples))
 
+    @staticmethod
+    def get_targets(batch_data_samples: OptSampleList) -> Dict[str, Tensor]:
+        """The batch's :class:`CenterNetPose` targets, people of all images concatenated (P people).
+
+        Returns:
+            dict: ``heatmaps`` (B, 1+K, H, W); ``centre_indices`` (P,) and ``keypoint_indices`` (P, K) flat
+            indices into the batch's maps, b*H*W + y*W + x; ``box_sizes``, ``centre_offsets`` (P, 2);
+            ``keypoint_offsets``, ``keypoint_subpixel_offsets`` (P, K, 2); ``keypoint_weights`` (P, K).
+        """
+        heatmaps = torch.stack([d.gt_fields.heatmaps for d in batch_data_samples])
+        H, W = heatmaps.shape[-2:]
+        labels = [d.gt_instance_labels for d in batch_data_samples]
+        image_start = torch.cat([torch.full_like(lb.centre_indices, b * H * W) for b, lb in enumerate(labels)])
+        targets = {key: torch.cat([lb[key] for lb in labels]).float()
+                   for key in ('box_sizes', 'centre_offsets', 'keypoint_offsets', 'keypoint_weights',
+                               'keypoint_subpixel_offsets')}
+        targets.update(
+            heatmaps=heatmaps,
+            centre_indices=torch.cat([lb.centre_indices for lb in labels]) + image_start,
+            keypoint_indices=torch.cat([lb.keypoint_indices for lb in labels]) + image_start[:, None])
+        return targets
+
+    def loss_by_feat(self, outs: List[Dict[str, Tensor]], targets: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """Losses of the stacks' raw maps (:meth:`forward`) against :meth:`get_targets`, averaged over stacks."""
+        heatmaps, centre_inds, kpt_weights = targets['heatmaps'], targets['centre_indices'], targets[
+            'keypoint_weights']
+        kpt_offsets = targets['keypoint_offsets']
+        P, K = kpt_weights.shape
         losses = dict()
-        outs = self.forward(feats)
         for out in outs:
             stack_losses = dict(
                 loss_centre=self.centre_loss(heatmap_probs(out['centre_heatmap']), heatmaps[:, :1]),
-                loss_kpt_heatmap=self.keypoint_heatmap_loss(heatmap_probs(out['keypoint_heatmaps']), heatmaps[:,
-                                                                                                              1:]),
-                loss_box_size=self._l1(self.box_size_loss, gather(out['box_size'], centre_inds), box_sizes),
+                loss_kpt_heatmap=self.keypoint_heatmap_loss(heatmap_probs(out['keypoint_heatmaps']),
+                                                            heatmaps[:, 1:]),
+                loss_box_size=self._l1(self.box_size_loss, gather(out['box_size'], centre_inds),
+                                       targets['box_sizes']),
                 loss_centre_offset=self._l1(self.centre_offset_loss, gather(out['centre_offset'], centre_inds),
-                                            centre_offsets),
-                loss_kpt_subpixel=self._l1(self.keypoint_subpixel_loss,
-                                           gather_per_keypoint(out['keypoint_subpixel_offset'], kpt_inds), kpt_sub,
-                                           kpt_weights),
+                                            targets['centre_offsets']),
+                loss_kpt_subpixel=self._l1(
+                    self.keypoint_subpixel_loss,
+                    gather_per_keypoint(out['keypoint_subpixel_offset'], targets['keypoint_indices']),
+                    targets['keypoint_subpixel_offsets'], kpt_weights),
             )
             raw = gather(out['keypoint_offset'], centre_inds).float()  # MDN maths in float32 under AMP too
             if self.is_mdn:
@@ -183,12 +202,26 @@ class CenterNetMDNHead(BaseHead):
         return loss(pred.float(), target)
 
     # ---------------------------------------------------------------- inference
-    def predict(self, feats: Features, batch_data_samples: OptSampleList, test_cfg: ConfigType = {}) -> Predictions:
-        """Decode people per image from the last stack (or the flip-averaged maps with ``flip_test``)."""
-        if test_cfg.get('flip_test', False):
-            if self.is_mdn:
+    def check_test_cfg(self, test_cfg: ConfigType) -> None:
+        """Refuse a ``test_cfg`` this head cannot apply, naming the field to fix (:meth:`predict` checks each
+        distinct ``test_cfg`` once)."""
+        if self.decoder is None:
+            raise ValueError('CenterNetMDNHead.predict needs a decoder (the CenterNetPose codec): set head.decoder')
+        if self.is_mdn:
+            if test_cfg.get('flip_test', False):
                 raise ValueError('flip_test is for the L1 base model; the MDN head predicts in one flip-free pass '
                                  '(set test_cfg.flip_test=False)')
+            check_component_rule(test_cfg.get('component', 'max'), test_cfg.get('ignore_components', []),
+                                 self.num_components)
+        elif {'component', 'ignore_components'} & set(test_cfg):
+            raise ValueError('test_cfg.component / ignore_components need an MDN head (num_components set)')
+
+    def predict(self, feats: Features, batch_data_samples: OptSampleList, test_cfg: ConfigType = {}) -> Predictions:
+        """Decode people per image from the last stack (or the flip-averaged maps with ``flip_test``)."""
+        if test_cfg != self._checked_test_cfg:
+            self.check_test_cfg(test_cfg)
+            self._checked_test_cfg = copy.deepcopy(test_cfg)
+        if test_cfg.get('flip_test', False):
             maps = self._flip_average(feats, batch_data_samples[0].metainfo['flip_indices'])
         else:
             maps = self.forward(feats)[-1]
@@ -205,58 +238,31 @@ class CenterNetMDNHead(BaseHead):
         Returns:
             list[InstanceData]: ``keypoints`` (N, K, 2), ``keypoint_scores`` (N, K), ``bboxes`` (N, 4) xyxy,
             ``bbox_scores`` (N,); for MDN also ``components`` (N,) the chosen component, ``mixture_probs``
-            (N, M) the renormalised pi and ``sigmas`` (N, 2) the chosen component's sigma in model-input pixels.
+            (N, M) pi renormalised over the kept components, ``sigmas`` (N, 2) the chosen component's sigma,
+            ``component_keypoints`` (N, M, K, 2) every component's keypoints (decoded and refined as the chosen
+            ones), ``component_keypoint_scores`` (N, M, K) and ``component_sigmas`` (N, M, 2). Sigma is the
+            mixture's scale in model-input pixels (the keypoint's std is sigma * v_k).
         """
-        if self.decoder is None:
-            raise ValueError('CenterNetMDNHead.predict needs a decoder (the CenterNetPose codec)')
         maps = {name: m.float() for name, m in maps.items()}
-        mixture = None
-        if self.is_mdn:
-            maps['keypoint_offset'], mixture = self._select_component(maps['keypoint_offset'], test_cfg)
-        people = self.decoder.decode(**maps)
+        offset_decoder = partial(self.decode_mixture, test_cfg=test_cfg) if self.is_mdn else None
         preds = []
-        for b, person in enumerate(people):
-            inst = InstanceData()
-            for key in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
-                inst.set_field(person[key].detach().cpu().numpy(), key)
-            if mixture is not None:
-                for key, dense in mixture.items():  # (B, H*W, ...) -> (N, ...)
-                    inst.set_field(dense[b, person['indices']].detach().cpu().numpy(), key)
-            preds.append(inst)
+        for person in self.decoder.batch_decode(maps, offset_decoder):
+            person.pop('indices')
+            preds.append(InstanceData(**{key: value.detach().cpu().numpy() for key, value in person.items()}))
         return preds
 
-    def _select_component(self, raw: Tensor, test_cfg: ConfigType) -> Tuple[Tensor, Dict[str, Tensor]]:
-        """Per-pixel keypoint offsets (B, K*2, H, W) from the MDN outputs by ``test_cfg``'s component rule.
-
-        Returns the offsets and, per pixel (B, H*W, ...), ``components``, ``mixture_probs`` and ``sigmas``.
-        """
-        B, _, H, W = raw.shape
-        M, K = self.num_components, self.num_keypoints
-        means, sigmas, log_pi = mdn_parameters(raw.float().flatten(2).transpose(1, 2), M, K, self.min_sigma)
-        ignore = list(test_cfg.get('ignore_components', []))
-        if any(not 0 <= m < M for m in ignore) or len(set(ignore)) >= M:
-            raise ValueError(f'ignore_components={ignore} must name some, not all, of components 0..{M - 1}')
-        if ignore:
-            log_pi = log_pi.clone()
-            log_pi[..., ignore] = float('-inf')
-        pi = log_pi.softmax(dim=-1)  # (B, H*W, M), renormalised over the kept components
-        rule = test_cfg.get('component', 'max')
-        if isinstance(rule, int) and not isinstance(rule, bool):
-            if not 0 <= rule < M or rule in ignore:
-                raise ValueError(f'test_cfg.component={rule} is not one of the kept components of 0..{M - 1}')
-            comp = torch.full(pi.shape[:-1], rule, dtype=torch.long, device=pi.device)
-        elif rule in ('max', 'mean'):
-            comp = pi.argmax(dim=-1)
-        else:
-            raise ValueError(f"test_cfg.component must be 'max', 'mean' or a component index, got {rule!r}")
-        if rule == 'mean':
-            offsets = (pi[..., None, None] * means).sum(dim=2)  # (B, H*W, K, 2)
-        else:
-            offsets = means.gather(2, comp[..., None, None, None].expand(B, H * W, 1, K, 2)).squeeze(2)
-        chosen_sigma = sigmas.gather(2, comp[..., None, None].expand(B, H * W, 1, 2)).squeeze(2)
-        offsets = offsets.flatten(2).transpose(1, 2).reshape(B, K * 2, H, W)
+    def decode_mixture(self, raw: Tensor, test_cfg: ConfigType = {}) -> Dict[str, Tensor]:
+        """The MDN outputs at the decoded centres (B, k, M*(2K+3)) -> ``offsets`` (B, k, K, 2) by ``test_cfg``'s
+        component rule (:func:`select_component`), ``component_offsets`` (B, k, M, K, 2), ``components``,
+        ``mixture_probs`` (B, k, M), and ``sigmas`` (B, k, 2), ``component_sigmas`` (B, k, M, 2) in model-input
+        pixels (the codec's ``offset_decoder``)."""
+        means, sigmas, log_pi = mdn_parameters(raw, self.num_components, self.num_keypoints, self.min_sigma)
+        chosen = select_component(means, sigmas, log_pi, test_cfg.get('component', 'max'),
+                                  test_cfg.get('ignore_components', []))
         stride = self.decoder.stride
-        return offsets, dict(components=comp, mixture_probs=pi, sigmas=chosen_sigma * stride)
+        return dict(offsets=chosen['offsets'], component_offsets=means, components=chosen['components'],
+                    mixture_probs=chosen['mixture_probs'], sigmas=chosen['sigmas'] * stride,
+                    component_sigmas=sigmas * stride)
 
     def _flip_average(self, feats: Sequence[Features], flip_indices: List[int]) -> Dict[str, Tensor]:
         """Average the original and the horizontally flipped input's maps (CenterNet's flip test): heatmaps,

@@ -1,3 +1,3 @@
-from .mdn_loss import MDNLoss, mdn_channels, mdn_parameters
+from .mdn_loss import MDNLoss
 
-__all__ = ['MDNLoss', 'mdn_channels', 'mdn_parameters']
+__all__ = ['MDNLoss']

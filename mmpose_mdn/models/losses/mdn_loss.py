@@ -1,33 +1,16 @@
-"""Mixture density network over a person's keypoint offsets: parameter activations and the mixture NLL."""
+"""The negative log-likelihood of keypoint offsets under the mixture of :mod:`mmpose_mdn.models.utils.mdn`."""
 import math
-from typing import Optional, Tuple
+import os.path as osp
+from typing import Optional
 
+import mmpose
 import torch
-import torch.nn.functional as F
-from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
-
-def mdn_channels(num_components: int, num_keypoints: int) -> int:
-    """Output channels of an MDN offset branch: M*K*2 means, M*2 sigma and M mixing logits."""
-    return num_components * (2 * num_keypoints + 3)
-
-
-def mdn_parameters(raw: Tensor, num_components: int, num_keypoints: int,
-                   min_sigma: float) -> Tuple[Tensor, Tensor, Tensor]:
-    """Split raw MDN outputs (..., M*(2K+3)) into mixture parameters.
-
-    Returns:
-        means (..., M, K, 2) offsets; sigmas (..., M, 2) = ELU(x) + 1 + ``min_sigma`` > ``min_sigma`` (x and y,
-        shared by the keypoints of a person); log_pi (..., M) = log_softmax of the mixing logits.
-    """
-    M, K = num_components, num_keypoints
-    means, sigmas, logits = raw.split([M * K * 2, M * 2, M], dim=-1)
-    means = means.unflatten(-1, (M, K, 2))
-    sigmas = F.elu(sigmas.unflatten(-1, (M, 2))) + 1 + min_sigma
-    return means, sigmas, F.log_softmax(logits, dim=-1)
+# mmpose's COCO dataset meta file (its keypoint sigmas are the default v_k)
+COCO_METAINFO = osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_', 'datasets', 'coco.py')
 
 
 @MODELS.register_module()
@@ -65,7 +48,7 @@ class MDNLoss(nn.Module):
 
     Args:
         metainfo (str, optional): dataset meta file with ``sigmas`` (v_k), as mmpose's ``OKSLoss`` takes it.
-            Defaults to mmpose's COCO file.
+            Defaults to mmpose's COCO file (:data:`COCO_METAINFO`).
         loss_weight (float): Defaults to 0.1 (the paper's eq. 6)
         beta (float): exponent of the means' gradient weighting, in [0, 1]. Defaults to 0 (the paper's NLL)
         pi_weight (float): scale of the gradient reaching the mixing logits, >= 0. Defaults to 1 (the NLL)
@@ -82,7 +65,7 @@ class MDNLoss(nn.Module):
             raise ValueError(f'MDNLoss beta must be in [0, 1], got {beta}')
         if gate_target not in self.GATE_TARGETS:
             raise ValueError(f'MDNLoss gate_target must be one of {self.GATE_TARGETS}, got {gate_target!r}')
-        sigmas = parse_pose_metainfo(CocoDataset.METAINFO if metainfo is None else dict(from_file=metainfo))['sigmas']
+        sigmas = parse_pose_metainfo(dict(from_file=metainfo or COCO_METAINFO))['sigmas']
         self.register_buffer('keypoint_sigmas', torch.as_tensor(sigmas, dtype=torch.float32), persistent=False)
         self.loss_weight = loss_weight
         self.beta = beta

@@ -1,0 +1,3 @@
+from .centernet_pose_estimator import CenterNetPoseEstimator
+
+__all__ = ['CenterNetPoseEstimator']

@@ -1,0 +1,52 @@
+"""mmpose's bottom-up estimator that maps every prediction field of :class:`CenterNetMDNHead` to image pixels."""
+from itertools import zip_longest
+from typing import Optional
+
+import numpy as np
+from mmpose.models.pose_estimators import BottomupPoseEstimator
+from mmpose.registry import MODELS
+from mmpose.utils.typing import InstanceList, PixelDataList, SampleList
+
+# (N, ..., 2) points and (N, ..., 2) scales in model-input pixels
+POINT_FIELDS = ('keypoints', 'component_keypoints')
+SCALE_FIELDS = ('sigmas', 'component_sigmas')
+
+
+@MODELS.register_module()
+class CenterNetPoseEstimator(BottomupPoseEstimator):
+    """``BottomupPoseEstimator`` whose predictions are all in image pixels, in one place.
+
+    With the input's affine (``input_size`` s_in, ``input_center`` c, ``input_scale`` S, per axis), a point p in
+    model-input pixels maps to ``p * S / s_in + c - S / 2`` and a scale (sigma) to ``sigma * S / s_in``:
+
+    - points: ``keypoints`` (N, K, 2), ``component_keypoints`` (N, M, K, 2), ``bboxes`` (N, 4) xyxy
+    - scales: ``sigmas`` (N, 2), ``component_sigmas`` (N, M, 2)
+
+    mmpose's estimator maps only keypoints and boxes. Other fields (scores, ``components``, ``mixture_probs``)
+    are unchanged; ``keypoints_visible`` is the keypoint scores, as in mmpose.
+    """
+
+    def add_pred_to_datasample(self, batch_pred_instances: InstanceList,
+                               batch_pred_fields: Optional[PixelDataList],
+                               batch_data_samples: SampleList) -> SampleList:
+        if len(batch_pred_instances) != len(batch_data_samples):
+            raise ValueError(f'{len(batch_pred_instances)} predictions for {len(batch_data_samples)} samples')
+        for pred, fields, sample in zip_longest(batch_pred_instances, batch_pred_fields or [], batch_data_samples):
+            scale = np.asarray(sample.metainfo['input_scale'], np.float32) / np.asarray(
+                sample.metainfo['input_size'], np.float32)
+            shift = np.asarray(sample.metainfo['input_center'], np.float32) - 0.5 * np.asarray(
+                sample.metainfo['input_scale'], np.float32)
+            for key in POINT_FIELDS:
+                if key in pred:
+                    pred.set_field(pred.get(key) * scale + shift, key)
+            for key in SCALE_FIELDS:
+                if key in pred:
+                    pred.set_field(pred.get(key) * scale, key)
+            if 'bboxes' in pred:
+                pred.bboxes = (pred.bboxes.reshape(-1, 2, 2) * scale + shift).reshape(-1, 4)
+            if 'keypoints_visible' not in pred:
+                pred.keypoints_visible = pred.keypoint_scores
+            sample.pred_instances = pred
+            if fields is not None:
+                sample.pred_fields = fields
+        return batch_data_samples

@@ -1,0 +1,5 @@
+from .mdn import (check_component_rule, mdn_channels, mdn_parameters, mdn_slices, mixture_probs, select_component,
+                  sigma_to_raw)
+
+__all__ = ['check_component_rule', 'mdn_channels', 'mdn_parameters', 'mdn_slices', 'mixture_probs',
+           'select_component', 'sigma_to_raw']
