@@ -100,3 +100,33 @@ def mini_data_options() -> list:
     ann = root + SETS['coco_mini'][1]
     return [f'{split}_dataloader.dataset.data_root={root}' for split in ('train', 'val', 'test')] + [
         f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
+
+
+@pytest.fixture(scope='session')
+def mini_checkpoint(tmp_path_factory) -> Path:
+    """A checkpoint of the coco-mini MDN3 config trained in this test session, as tests/test_tools/
+    test_train_test.py's ``trained`` trains it (3 epochs, seed 0, no validation): its epoch_3.pth."""
+    work_dir = tmp_path_factory.mktemp('mini_checkpoint')
+    run_tool('tools/train.py', MINI_MDN, '--work-dir', work_dir, '--no-validate', '--cfg-options',
+             *mini_data_options(), 'train_cfg.max_epochs=3', 'default_hooks.logger.interval=1',
+             'default_hooks.checkpoint.interval=3', 'randomness.seed=0')
+    return work_dir / 'epoch_3.pth'
+
+
+def xtcocotools_stats(gt: dict, results: list, sigmas, tmp_path) -> list:
+    """COCOeval's ten keypoint statistics of a COCO results list on ground truth ``gt``, straight from
+    xtcocotools with both written to json files (the independent reference of tests/test_evaluation)."""
+    import json
+    import numpy as np
+    from xtcocotools.coco import COCO
+    from xtcocotools.cocoeval import COCOeval
+    gt_file, res_file = tmp_path / 'reference_gt.json', tmp_path / 'reference_results.json'
+    gt_file.write_text(json.dumps(gt))
+    res_file.write_text(json.dumps(results))
+    coco = COCO(str(gt_file))
+    coco_eval = COCOeval(coco, coco.loadRes(str(res_file)), 'keypoints', np.asarray(sigmas), True)
+    coco_eval.params.useSegm = None
+    coco_eval.evaluate()
+    coco_eval.accumulate()
+    coco_eval.summarize()
+    return list(coco_eval.stats)

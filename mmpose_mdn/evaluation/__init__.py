@@ -12,14 +12,14 @@
 from .component_ablations import component_ablations
 from .component_statistics import assignment_agreement, component_counts, component_shares
 from .gt_displacement import displaced_ground_truth
-from .keypoint_ap import KeypointAP, KeypointResults, load_keypoint_annotations, matched_annotations
+from .keypoint_ap import STATS, KeypointAP, KeypointResults, load_keypoint_annotations, matched_annotations
 from .keypoint_groups import KEYPOINT_GROUPS, group_keypoint_ids
 from .mdn_analysis import MDNAnalysis
 from .predictions import Predictions
 from .report import analysis_scalars, markdown_report, write_report
 from .subsets import SUBSETS, face_visible, subset_visibility
 
-__all__ = ['KEYPOINT_GROUPS', 'SUBSETS', 'KeypointAP', 'KeypointResults', 'MDNAnalysis', 'Predictions',
+__all__ = ['KEYPOINT_GROUPS', 'STATS', 'SUBSETS', 'KeypointAP', 'KeypointResults', 'MDNAnalysis', 'Predictions',
            'analysis_scalars', 'assignment_agreement', 'component_ablations', 'component_counts',
            'component_shares', 'displaced_ground_truth', 'face_visible', 'group_keypoint_ids',
            'load_keypoint_annotations', 'markdown_report', 'matched_annotations', 'subset_visibility',
