@@ -15,10 +15,11 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 from xtcocotools.coco import COCO
-from xtcocotools.cocoeval import COCOeval
+from xtcocotools.cocoeval import COCOeval, Params
 
 from .subsets import subset_visibility
 
+MAX_DETS = Params(iouType='keypoints').maxDets[-1]  # COCOeval counts the 20 best-scored people of an image
 STATS = ('AP', 'AP50', 'AP75', 'APm', 'APl', 'AR', 'AR50', 'AR75', 'ARm', 'ARl')  # COCOeval.stats order
 
 
@@ -61,6 +62,17 @@ class KeypointResults:
 
     def __len__(self) -> int:
         return len(self.scores)
+
+    def top(self, max_dets: int) -> np.ndarray:
+        """Indices (D',), in order, of the results COCOeval can count: the ``max_dets`` highest scored per image
+        (ties in result order, as COCOeval's stable sort keeps them); the rest it never looks at."""
+        order = np.lexsort((np.arange(len(self)), -self.scores, self.image_ids))
+        ids = self.image_ids[order]
+        first = np.searchsorted(ids, ids)  # position of each image's first result in ``order``
+        return np.sort(order[np.arange(len(order)) - first < max_dets])
+
+    def subset(self, rows: np.ndarray) -> 'KeypointResults':
+        return KeypointResults(self.image_ids[rows], self.keypoints[rows], self.scores[rows])
 
     def to_coco(self, keypoint_ids: Sequence[int]) -> list:
         """A COCO results list of the group's keypoints; result i gets COCOeval id i + 1."""
@@ -112,7 +124,8 @@ class KeypointAP:
 
     def run(self, results: KeypointResults, keypoint_ids: Optional[Sequence[int]] = None,
             subset: str = 'all') -> tuple:
-        """The statistics and the evaluated COCOeval (for its per-image matches)."""
+        """The statistics, the evaluated COCOeval (for its per-image matches) and the indices (D',) of the results
+        it was given (:meth:`KeypointResults.top`: COCOeval id i + 1 is result ``kept[i]``)."""
         ids = list(range(self.num_keypoints)) if keypoint_ids is None else list(keypoint_ids)
         unknown = set(results.image_ids.tolist()) - self.image_ids
         if unknown:
@@ -120,26 +133,28 @@ class KeypointAP:
                              f'{sorted(unknown)[:3]}): were they made on another dataset?')
         gt = self.ground_truth(ids, subset)
         with contextlib.redirect_stdout(io.StringIO()):
-            dt = gt.loadRes(results.to_coco(ids))
+            kept = results.top(MAX_DETS)
+            dt = gt.loadRes(results.subset(kept).to_coco(ids))
             coco_eval = COCOeval(gt, dt, 'keypoints', self.sigmas[ids], self.use_area)
             coco_eval.params.useSegm = None
             coco_eval.evaluate()
             coco_eval.accumulate()
             coco_eval.summarize()
         stats = {name: (float(v) if v >= 0 else float('nan')) for name, v in zip(STATS, coco_eval.stats)}
-        return stats, coco_eval
+        return stats, coco_eval, kept
 
 
-def matched_annotations(coco_eval: COCOeval, num_results: int, oks_thr: float = 0.5) -> np.ndarray:
-    """(D,) the annotation id each result (COCOeval id i + 1) is matched to at ``oks_thr`` over all areas, -1 where
-    unmatched or matched to an ignored person (xtcocotools marks unmatched -1; annotation ids may be 0)."""
+def matched_annotations(coco_eval: COCOeval, kept: np.ndarray, num_results: int, oks_thr: float = 0.5) -> np.ndarray:
+    """(D,) the annotation id each of the D results (COCOeval id i + 1 is result ``kept[i]``) is matched to at
+    ``oks_thr`` over all areas, -1 where unmatched, matched to an ignored person or not evaluated (xtcocotools
+    marks unmatched -1; annotation ids may be 0)."""
     t = int(np.argmin(np.abs(coco_eval.params.iouThrs - oks_thr)))
     all_area = coco_eval.params.areaRng[0]
     match = np.full(num_results, -1, dtype=np.int64)
     for e in coco_eval.evalImgs:
         if e is None or e['aRng'] != all_area or not e['dtIds']:
             continue
-        ids = np.asarray(e['dtIds']) - 1
+        ids = kept[np.asarray(e['dtIds']) - 1]
         keep = ~np.asarray(e['dtIgnore'][t], dtype=bool)
         match[ids[keep]] = np.asarray(e['dtMatches'][t])[keep]
     return match

@@ -58,10 +58,10 @@ class MDNAnalysis:
         self._bar = None
 
     def _evaluate(self, results, group='All', subset='all'):
-        stats, coco_eval = self.ap.run(results, self.groups[group], subset)
+        out = self.ap.run(results, self.groups[group], subset)
         if self._bar is not None:
             self._bar.update()
-        return stats, coco_eval
+        return out
 
     def _start(self, num_evaluations: int, what: str) -> None:
         if self.progress and num_evaluations:
@@ -102,7 +102,7 @@ class MDNAnalysis:
         ablations = component_ablations(preds)
         self._start(len(self.groups) - 1 + len(ablations) * len(SUBSETS), 'MDN analysis')
         full = preds.results(*ablations['full'], **self.score_cfg)
-        stats, coco_eval = self._evaluate(full)
+        stats, coco_eval, kept = self._evaluate(full)
         out['keypoint_groups']['model'] = {g: self._evaluate(full, g)[0]['AP'] if g != 'All' else stats['AP']
                                            for g in self.groups}
         out['ablations'] = {name: {s: (stats if (name, s) == ('full', 'all') else
@@ -114,18 +114,18 @@ class MDNAnalysis:
             out['note'] = (f'component analyses need an MDN head: these predictions lack '
                            f'{", ".join(n for n in MDN_FIELDS if n not in preds.fields)} (an L1 model?)')
             return out
-        out['components'] = self.component_statistics(preds, full, coco_eval, is_person)
+        out['components'] = self.component_statistics(preds, full, matched_annotations(coco_eval, kept, len(full)),
+                                                       is_person)
         return out
 
-    def component_statistics(self, preds: Predictions, full, coco_eval, is_person: np.ndarray) -> dict:
+    def component_statistics(self, preds: Predictions, full, match: np.ndarray, is_person: np.ndarray) -> dict:
         """Shares per component at the score thresholds; the ground truth's face subsets (people with >= 5
-        annotated keypoints); matched people (OKS >= 0.5, all keypoints) per face row (visible, occluded) and
-        component, and their :func:`assignment_agreement`."""
+        annotated keypoints); matched people (``match`` (D,): annotation ids at OKS >= 0.5, all keypoints) per
+        face row (visible, occluded) and component, and their :func:`assignment_agreement`."""
         M = preds.num_components
         comps = preds.fields['components']
         face = face_visible(self.ap.keypoints, self.nose)  # (A,) 1 visible, 0 occluded, -1 neither
         in_subsets = is_person & (face >= 0)
-        match = matched_annotations(coco_eval, len(full))  # (D,) annotation ids
         ann_index = {a['id']: i for i, a in enumerate(self.data['annotations'])}
         idx = np.array([ann_index.get(m, -1) for m in match.tolist()])
         hit = idx >= 0

@@ -33,8 +33,8 @@ def mdn_samples(seed=0, chosen_exact=False):
         c = int(pi.argmax())
         if chosen_exact:
             ck[c] = k
-        person = dict(annotation=a, keypoints=ck[c], keypoint_scores=cs[c], bbox_scores=rng.uniform(0.3, 1.0), components=c,
-                      mixture_probs=pi, component_keypoints=ck, component_keypoint_scores=cs)
+        person = dict(annotation=a, keypoints=ck[c], keypoint_scores=cs[c], bbox_scores=rng.uniform(0.3, 1.0),
+                      components=c, mixture_probs=pi, component_keypoints=ck, component_keypoint_scores=cs)
         by_image.setdefault(a['image_id'], []).append(person)
     samples = [dict(img_id=i, pred_instances={f: np.array([p[f] for p in ps]) for f in ps[0] if f != 'annotation'})
                for i, ps in by_image.items()]

@@ -127,3 +127,18 @@ def test_bad_annotation_files_name_the_file(tmp_path):
     ap = KeypointAP(load_keypoint_annotations(path), SIGMAS, META['keypoint_name2id'], ann_file=path)
     with pytest.raises(ValueError, match=f'not in {path}'):
         ap.evaluate(KeypointResults([123456789], np.zeros((1, 17, 3)), [1.0]))
+
+
+def test_more_people_than_cocoeval_counts_per_image(tmp_path):
+    """COCOeval counts the 20 best-scored predictions of an image; KeypointAP hands it only those (ties kept in
+    result order): the 73 predictions twice over, the copies shifted 3 px with the same or a lower score."""
+    path = ann_file('coco_test4')
+    preds = test4_preds()
+    shifted = [dict(r, keypoints=(np.array(r['keypoints']) + np.tile([3, 0, 0], 17)).tolist(),
+                    score=r['score'] * (i % 2)) for i, r in enumerate(preds)]
+    results = [dict(r) for pair in zip(preds, shifted) for r in pair]
+    assert max(np.unique([r['image_id'] for r in results], return_counts=True)[1]) > 40
+    ap = KeypointAP(load_keypoint_annotations(path), SIGMAS, META['keypoint_name2id'], ann_file=path)
+    stats = ap.evaluate(KeypointResults.from_coco(results, 17))
+    assert [stats[k] for k in STATS] == pytest.approx(xtcocotools_stats(json.loads(open(path).read()), results,
+                                                                        SIGMAS, tmp_path))
