@@ -76,7 +76,8 @@ def markdown_report(analysis: dict, title: str = 'MDN analysis') -> str:
                   'a score threshold, beside the share of the people with >= 5 annotated keypoints whose face is '
                   f'visible / occluded ({gt["people"]} people).', '']
         lines += _table(['', *(f'C{k}' for k in range(M)), 'predictions'],
-                        [[f'score >= {t}'] + [f'{100 * s:.1f} %' for s in v['share']] + [str(v['n'])]
+                        [[f'score >= {t}'] + [f'{100 * s:.1f} %' if v['n'] else '–' for s in v['share']] +
+                         [str(v['n'])]
                          for t, v in comps['shares'].items()])
         lines += _table(['ground truth', 'visible face', 'occluded face'],
                         [['share', f'{100 * gt["visible_face"]:.1f} %', f'{100 * gt["occluded_face"]:.1f} %']])
@@ -91,7 +92,8 @@ def markdown_report(analysis: dict, title: str = 'MDN analysis') -> str:
 
 def bar_charts(analysis: dict, out_dir: str) -> list:
     """PNGs: ``groups.png`` (AP per keypoint group, model beside the displaced ground truth), and for MDN models
-    ``ablations.png`` (AP per ablation row) and ``components.png`` (component shares beside face visibility)."""
+    ``ablations.png`` (AP per ablation row) and ``components.png`` (component shares of the predictions above the
+    score thresholds and of the matched visible-face / occluded-face people, beside the ground truth's shares)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -119,19 +121,20 @@ def bar_charts(analysis: dict, out_dir: str) -> list:
         ax.tick_params(axis='x', rotation=45)
         paths.append(_save(plt, fig, out_dir, 'ablations.png'))
         comps = analysis['components']
-        fig, ax = plt.subplots(figsize=(7, 3.5))
+        fig, ax = plt.subplots(figsize=(8, 3.5))
         bars = {f'score >= {t}': v['share'] for t, v in comps['shares'].items()}
+        for name, row in zip(('matched,\nvisible face', 'matched,\noccluded face'), comps['face_counts']):
+            bars[name] = np.asarray(row) / max(sum(row), 1)
         M = len(comps['face_counts'][0])
         bottom = np.zeros(len(bars) + 1)
-        gt = comps['gt_face']
         for k in range(M):
             h = np.array([b[k] for b in bars.values()] + [0])
             ax.bar(np.arange(len(h)), h, bottom=bottom, label=f'C{k}')
             bottom += h
-        ax.bar([len(bars)], [gt['visible_face']], color='0.7', label='GT visible face')
-        ax.bar([len(bars)], [gt['occluded_face']], bottom=[gt['visible_face']], color='0.3',
-               label='GT occluded face')
-        ax.set_xticks(np.arange(len(bars) + 1), [*bars, 'ground truth'])
+        gt = comps['gt_face']
+        ax.bar([len(bars)], [gt['visible_face']], color='0.7', label='visible face')
+        ax.bar([len(bars)], [gt['occluded_face']], bottom=[gt['visible_face']], color='0.3', label='occluded face')
+        ax.set_xticks(np.arange(len(bars) + 1), [*bars, 'ground truth'], fontsize=8)
         ax.set_ylabel('share')
         ax.set_title(f'component share vs face visibility (agreement {_fmt(comps["face_agreement"])})')
         ax.legend(fontsize=8, loc='upper left', bbox_to_anchor=(1, 1))
