@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import SETS, data_dir, xtcocotools_stats
-from mmpose_mdn.evaluation import STATS, MDNAnalysis, Predictions, component_ablations
+from mmpose_mdn.evaluation import STATS, MDNAnalysis, Predictions, analysis_scalars, component_ablations, write_report
 from mmpose_mdn.evaluation.predictions import MDN_FIELDS
 
 M, K = 3, 17
@@ -124,3 +124,32 @@ def test_predictions_are_checked():
         Predictions.from_samples(samples, 'preds.pkl')
     with pytest.raises(ValueError, match='preds.pkl: entry 0 has no img_id'):
         Predictions.from_samples([dict(keypoints=np.zeros((1, K, 2)))], 'preds.pkl')
+
+
+def test_report_tables_charts_and_scalars(tmp_path):
+    """report.md holds the analysis' numbers in the paper's layout, analysis.json all of it, the scalars the APs."""
+    _, samples, _ = mdn_samples()
+    analysis = MDNAnalysis(str(data_dir('coco_mini') / SETS['coco_mini'][1]), displacements=(1, 2), seeds=(0, ),
+                           progress=False)
+    out = analysis.run(Predictions.from_samples(samples))
+    paths = write_report(out, str(tmp_path), title='hand-made')
+    assert json.loads((tmp_path / 'analysis.json').read_text()) == json.loads(json.dumps(out))
+    assert [p.rsplit('/', 1)[1] for p in paths['charts']] == ['groups.png', 'ablations.png', 'components.png']
+    lines = (tmp_path / 'report.md').read_text().splitlines()
+    fmt = '{:.3f}'.format
+    groups = out['keypoint_groups']
+    assert '|  | ' + ' | '.join(groups['model']) + ' |' in lines
+    assert '| model | ' + ' | '.join(map(fmt, groups['model'].values())) + ' |' in lines
+    assert '| GT displaced 2px | ' + ' | '.join(map(fmt, groups['gt_displaced']['2px'].values())) + ' |' in lines
+    for row, subsets in out['ablations'].items():
+        assert f'| {row} | ' + ' | '.join(fmt(subsets['all'][k]) for k in ('AP', 'AP50', 'AP75', 'APm', 'APl', 'AR')) \
+            + ' |' in lines  # Table 1
+        assert f'| {row} | ' + ' | '.join(fmt(subsets[s]['AP']) for s in subsets) + ' |' in lines  # Table 2
+    counts = out['components']['face_counts']
+    assert '| occluded face | ' + ' | '.join(map(str, counts[1])) + ' |' in lines
+    scalars = analysis_scalars(out)
+    assert scalars['analysis/wo_C1/visible_face'] == out['ablations']['w/o C1']['visible_face']['AP']
+    assert scalars['analysis/all_with_C2/all'] == out['ablations']['all with C2']['all']['AP']
+    assert scalars['analysis/group/Ears'] == groups['model']['Ears']
+    assert scalars['analysis/share@0.7/C1'] == out['components']['shares']['0.7']['share'][1]
+    assert len(scalars) == 12 + 13 * 5 + 2 * M + 1

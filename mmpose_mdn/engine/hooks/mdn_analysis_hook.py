@@ -1,6 +1,6 @@
 """The paper's analyses after every validation / test epoch, next to CocoMetric."""
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 from mmengine.dist import collect_results, is_main_process
 from mmengine.hooks import Hook
@@ -37,8 +37,7 @@ class MDNAnalysisHook(Hook):
         self.options = dict(displacements=tuple(displacements), seeds=tuple(seeds), score_thrs=tuple(score_thrs),
                             progress=progress)
         self._samples: list = []
-        self._analysis: Optional[MDNAnalysis] = None
-        self._gt_displaced: Optional[dict] = None
+        self._analyses: Dict[str, Tuple[MDNAnalysis, dict]] = {}  # by annotation file, with its GT displacement
 
     def before_val_epoch(self, runner) -> None:
         self._samples = []
@@ -66,18 +65,20 @@ class MDNAnalysisHook(Hook):
             self._samples.append(dict(img_id=sample.img_id,
                                       pred_instances={k: v for k, v in inst.items() if k in FIELDS}))
 
-    def analysis(self, evaluator, dataset) -> MDNAnalysis:
-        """The analysis of the evaluator's CocoMetric's annotation file and scoring (built once)."""
-        if self._analysis is None:
-            coco = [m for m in evaluator.metrics if isinstance(m, CocoMetric)]
-            ann_file = self.ann_file or (coco[0].ann_file if coco else None)
-            if ann_file is None:
-                raise ValueError('MDNAnalysisHook needs the COCO keypoint annotations of the evaluated split: set '
-                                 'its ann_file, or evaluate with CocoMetric(ann_file=...)')
+    def analysis(self, evaluator, dataset) -> Tuple[MDNAnalysis, dict]:
+        """The analysis of the evaluator's CocoMetric's annotation file and scoring, and the file's GT displacement
+        (computed once per file: it does not depend on the model)."""
+        coco = [m for m in evaluator.metrics if isinstance(m, CocoMetric)]
+        ann_file = self.ann_file or (coco[0].ann_file if coco else None)
+        if ann_file is None:
+            raise ValueError('MDNAnalysisHook needs the COCO keypoint annotations of the evaluated split: set its '
+                             'ann_file, or evaluate with CocoMetric(ann_file=...)')
+        if ann_file not in self._analyses:
             score = dict(score_mode=coco[0].score_mode, keypoint_score_thr=coco[0].keypoint_score_thr,
                          use_area=coco[0].use_area) if coco else {}
-            self._analysis = MDNAnalysis(ann_file, dataset.metainfo, **score, **self.options)
-        return self._analysis
+            analysis = MDNAnalysis(ann_file, dataset.metainfo, **score, **self.options)
+            self._analyses[ann_file] = analysis, analysis.gt_displacement()
+        return self._analyses[ann_file]
 
     def _analyse(self, runner, loop, tag: str, step: int) -> None:
         if not self.enable:
@@ -86,10 +87,8 @@ class MDNAnalysisHook(Hook):
         self._samples = []
         if not is_main_process():
             return
-        analysis = self.analysis(loop.evaluator, loop.dataloader.dataset)
-        if self._gt_displaced is None:
-            self._gt_displaced = analysis.gt_displacement()
-        result = analysis.run(Predictions.from_samples(samples, f'the {tag} predictions'), self._gt_displaced)
+        analysis, gt_displaced = self.analysis(loop.evaluator, loop.dataloader.dataset)
+        result = analysis.run(Predictions.from_samples(samples, f'the {tag} predictions'), gt_displaced)
         out_dir = osp.join(self.out_dir or osp.join(runner.work_dir, 'analysis'), tag)
         write_report(result, out_dir, title=f'MDN analysis: {tag}')
         groups = result['keypoint_groups']['model']
