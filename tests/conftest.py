@@ -84,6 +84,14 @@ def run_tool(*args, timeout=600, env=None, check=True):
     return proc
 
 
+def free_port() -> int:
+    """A free TCP port for a torchrun launcher (tools/dist_*.sh read PORT)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
 def scalars(work_dir) -> list:
     """The training log records mmengine wrote (vis_data/scalars.json), in order."""
     import json

@@ -127,7 +127,7 @@ class MDNAnalysis:
         face = face_visible(self.ap.keypoints, self.nose)  # (A,) 1 visible, 0 occluded, -1 neither
         in_subsets = is_person & (face >= 0)
         ann_index = {a['id']: i for i, a in enumerate(self.data['annotations'])}
-        idx = np.array([ann_index.get(m, -1) for m in match.tolist()])
+        idx = np.array([ann_index.get(m, -1) if m >= 0 else -1 for m in match.tolist()], dtype=np.int64)
         hit = idx >= 0
         hit[hit] &= in_subsets[idx[hit]]
         counts = component_counts(1 - face[idx[hit]], comps[hit], 2, M)

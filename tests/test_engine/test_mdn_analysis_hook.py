@@ -7,7 +7,7 @@ import mmengine
 import numpy as np
 import pytest
 
-from conftest import MINI_MDN, SETS, data_dir, mini_data_options, run_tool, scalars
+from conftest import MINI_MDN, SETS, data_dir, free_port, mini_data_options, run_tool, scalars
 from mmpose_mdn.evaluation.predictions import MDN_FIELDS
 
 HOOK = ['default_hooks.analysis.enable=True', 'default_hooks.analysis.seeds=[0]',
@@ -56,6 +56,15 @@ def test_tool_gives_the_same_numbers_from_the_dump(tested, tmp_path):
     assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == json.loads(
         (out / 'analysis' / 'test' / 'analysis.json').read_text())
     assert all((tmp_path / 'test' / f).stat().st_size > 0 for f in FILES)
+
+
+def test_two_processes_give_the_same_analysis(tested, mini_checkpoint, tmp_path):
+    """tools/dist_test.sh with two CPU processes: the hook gathers both ranks' predictions before analysing."""
+    out, _ = tested
+    run_tool('tools/dist_test.sh', MINI_MDN, mini_checkpoint, 2, '--work-dir', tmp_path, '--cfg-options',
+             *mini_data_options(), *HOOK, env={'PORT': str(free_port())})
+    assert json.loads((tmp_path / 'analysis' / 'test' / 'analysis.json').read_text()) == json.loads(
+        (out / 'analysis' / 'test' / 'analysis.json').read_text())
 
 
 def test_l1_predictions_get_groups_displacement_and_a_note(tested, tmp_path):
