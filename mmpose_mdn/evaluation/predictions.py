@@ -18,8 +18,8 @@ FIELDS = ('keypoints', 'keypoint_scores', 'bbox_scores') + MDN_FIELDS
 class Predictions:
     """The people predicted on a dataset; ``is_mdn`` where they carry every component's keypoints."""
 
-    def __init__(self, image_ids: np.ndarray, fields: Dict[str, np.ndarray], num_images: int):
-        self.image_ids, self.fields, self.num_images = image_ids, fields, num_images
+    def __init__(self, image_ids: np.ndarray, fields: Dict[str, np.ndarray]):
+        self.image_ids, self.fields = image_ids, fields
 
     @classmethod
     def from_samples(cls, samples: Sequence[dict], source: str = 'the predictions') -> 'Predictions':
@@ -40,7 +40,7 @@ class Predictions:
         fields = {n: np.concatenate([np.asarray(inst[n]) for inst in insts]) for n in names}
         counts = [len(inst['keypoints']) for inst in insts]
         image_ids = np.repeat(np.array([s['img_id'] for s in samples], dtype=np.int64), counts)
-        return cls(image_ids, fields, len(samples))
+        return cls(image_ids, fields)
 
     def __len__(self) -> int:
         return len(self.image_ids)
