@@ -58,6 +58,15 @@ def test_tool_gives_the_same_numbers_from_the_dump(tested, tmp_path):
     assert all((tmp_path / 'test' / f).stat().st_size > 0 for f in FILES)
 
 
+def test_tool_from_the_checkpoint_runs_the_test_with_the_hook(tested, mini_checkpoint, tmp_path):
+    out, _ = tested
+    proc = run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', tmp_path, '--seeds',
+                    '0', '--displacements', '1', '--cfg-options', *mini_data_options())
+    assert f'report: {tmp_path / "test" / "report.md"}' in proc.stdout
+    assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == json.loads(
+        (out / 'analysis' / 'test' / 'analysis.json').read_text())
+
+
 def test_two_processes_give_the_same_analysis(tested, mini_checkpoint, tmp_path):
     """tools/dist_test.sh with two CPU processes: the hook gathers both ranks' predictions before analysing."""
     out, _ = tested
