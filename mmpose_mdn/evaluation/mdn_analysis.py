@@ -36,7 +36,9 @@ class MDNAnalysis:
     Args:
         ann_file (str): COCO person-keypoints annotation file
         dataset_meta (dict, optional): the dataset meta (``sigmas``, ``keypoint_name2id``); COCO's by default
-        score_mode (str), keypoint_score_thr (float), use_area (bool): CocoMetric's settings
+        score_mode (str), keypoint_score_thr (float), use_area (bool), nms_mode (str): CocoMetric's settings;
+            the analysis applies no pose NMS (as the CenterNet configs' CocoMetric), so ``nms_mode`` must be
+            ``'none'`` for its numbers to be CocoMetric's
         displacements (Sequence[float]): GT displacements in pixels
         seeds (Sequence[int]): the displacement's seeds, AP averaged over them
         score_thrs (Sequence[float]): score thresholds of the component shares
@@ -44,8 +46,12 @@ class MDNAnalysis:
     """
 
     def __init__(self, ann_file: str, dataset_meta: Optional[dict] = None, score_mode: str = 'bbox',
-                 keypoint_score_thr: float = 0.2, use_area: bool = True, displacements: Sequence[float] = (1, 2, 3),
+                 keypoint_score_thr: float = 0.2, use_area: bool = True, nms_mode: str = 'none',
+                 displacements: Sequence[float] = (1, 2, 3),
                  seeds: Sequence[int] = (0, 1, 2), score_thrs: Sequence[float] = (0.5, 0.7), progress: bool = True):
+        if nms_mode != 'none':
+            raise ValueError(f"the analysis applies no pose NMS, but CocoMetric's nms_mode is {nms_mode!r}: set "
+                             "nms_mode='none' (as the CenterNet configs do), or its AP would not be CocoMetric's")
         self.ann_file = ann_file
         self.data = load_keypoint_annotations(ann_file)
         meta = dataset_meta or parse_pose_metainfo(CocoDataset.METAINFO)

@@ -105,6 +105,17 @@ def test_bad_input_names_the_file(tested, tmp_path):
     proc = run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--ann-file', boxes,
                     check=False)
     assert proc.returncode != 0 and f'{boxes} has no person keypoints' in proc.stderr
+    proc = run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--cfg-options',
+                    *mini_data_options(), 'test_evaluator.nms_mode=oks_nms', check=False)
+    assert proc.returncode != 0 and "CocoMetric's nms_mode is 'oks_nms'" in proc.stderr
+
+
+def test_hook_checks_its_annotation_file_before_inference(mini_checkpoint, tmp_path):
+    missing = tmp_path / 'nowhere.json'
+    proc = run_tool('tools/test.py', MINI_MDN, mini_checkpoint, '--work-dir', tmp_path, '--cfg-options',
+                    *mini_data_options(), *HOOK, f'default_hooks.analysis.ann_file={missing}', check=False)
+    assert proc.returncode != 0 and f'annotation file {missing} does not exist' in proc.stderr
+    assert 'Epoch(test)' not in proc.stdout + proc.stderr
 
 
 def test_annotation_file_alone_gives_the_displacement(tmp_path):

@@ -95,7 +95,8 @@ def main(argv=None):
         raise ValueError(f'{args.config} has no test CocoMetric ann_file: give --ann-file')
     analysis = MDNAnalysis(ann_file, dataset_meta(cfg), score_mode=metric.get('score_mode', 'bbox_keypoint'),
                            keypoint_score_thr=metric.get('keypoint_score_thr', 0.2),
-                           use_area=metric.get('use_area', True), **options)
+                           use_area=metric.get('use_area', True), nms_mode=metric.get('nms_mode', 'oks_nms'),
+                           **options)
     paths = write_report(analysis.run(preds), osp.join(out_dir, 'test'), title=f'MDN analysis: {name}')
     print(f'report: {paths["report"]}')
 

@@ -40,10 +40,16 @@ class MDNAnalysisHook(Hook):
         self._analyses: Dict[str, Tuple[MDNAnalysis, dict]] = {}  # by annotation file, with its GT displacement
 
     def before_val_epoch(self, runner) -> None:
-        self._samples = []
+        self._start(runner.val_loop)
 
     def before_test_epoch(self, runner) -> None:
+        self._start(runner.test_loop)
+
+    def _start(self, loop) -> None:
+        """Empties the collected predictions; the annotation file and settings are checked before inference."""
         self._samples = []
+        if self.enable and is_main_process():
+            self.analysis(loop.evaluator, loop.dataloader.dataset)
 
     def after_val_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         self._collect(outputs)
@@ -75,7 +81,7 @@ class MDNAnalysisHook(Hook):
                              'ann_file, or evaluate with CocoMetric(ann_file=...)')
         if ann_file not in self._analyses:
             score = dict(score_mode=coco[0].score_mode, keypoint_score_thr=coco[0].keypoint_score_thr,
-                         use_area=coco[0].use_area) if coco else {}
+                         use_area=coco[0].use_area, nms_mode=coco[0].nms_mode) if coco else {}
             analysis = MDNAnalysis(ann_file, dataset.metainfo, **score, **self.options)
             self._analyses[ann_file] = analysis, analysis.gt_displacement()
         return self._analyses[ann_file]
