@@ -22,8 +22,9 @@ from mmpose.apis import init_model
 from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
+from mmpose_mdn.evaluation import assignment_agreement, component_counts
 from mmpose_mdn.models.utils.mdn import mdn_parameters
-from mmpose_mdn.viewpoint import front_back_people, viewpoint_agreement
+from mmpose_mdn.viewpoint import front_back_people
 
 FLIP = parse_pose_metainfo(CocoDataset.METAINFO)['flip_indices']
 
@@ -80,10 +81,8 @@ def summarise(rows: list) -> dict:
 
 
 def component_agreement(views: np.ndarray, comps: np.ndarray, M: int) -> float:
-    """:func:`viewpoint_agreement` of (front/back people x components) counts."""
-    counts = np.zeros((2, M), dtype=np.int64)
-    np.add.at(counts, ((views == 'back').astype(int), comps), 1)
-    return viewpoint_agreement(counts)
+    """:func:`assignment_agreement` of (front/back people x components) counts."""
+    return assignment_agreement(component_counts((views == 'back').astype(int), comps, 2, M))
 
 
 def main():

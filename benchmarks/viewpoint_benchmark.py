@@ -114,9 +114,8 @@ def train_and_test(cfg: str, tag: str, seed: int, data_root: str, work_dir: str,
 
 
 def component_counts(metrics: dict, M: int) -> np.ndarray:
-    """(V, M) matched people per viewpoint and component from ViewpointComponentMetric's metrics."""
-    return np.array([[metrics[f'viewpoint/{v}_c{m}'] * metrics[f'viewpoint/{v}_n'] for m in range(M)]
-                     for v in VIEWPOINTS])
+    """(V, M) matched people per viewpoint and component from ViewpointComponentMetric's metrics (raw counts)."""
+    return np.array([[metrics[f'viewpoint/{v}_c{m}'] for m in range(M)] for v in VIEWPOINTS])
 
 
 def mean_std(values) -> str:
@@ -272,7 +271,7 @@ def write_report(results: dict, work_dir: str, command: str, wall_s: float) -> s
                   '| viewpoint | ' + ' | '.join(f'c{m}' for m in range(M)) + ' | people/seed |',
                   '| --- ' * (M + 2) + '|']
         for v, view in enumerate(VIEWPOINTS):
-            n = np.mean([results[s][name]['metrics'][f'viewpoint/{view}_n'] for s in seeds])
+            n = np.mean([component_counts(results[s][name]['metrics'], M)[v].sum() for s in seeds])
             lines.append(f'| {view} | ' + ' | '.join(f'{x:.2f}' for x in tables[name][v]) + f' | {n:.0f} |')
         lines.append('')
     lines += ['What the components do at the ground-truth centres of the validation front/back people '

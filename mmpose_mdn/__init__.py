@@ -3,7 +3,7 @@
 ``custom_imports=dict(imports=['mmpose_mdn'])`` registers every component into mmpose's registries and lets
 mmengine load its checkpoints with torch's weights-only unpickler (see :mod:`mmpose_mdn.utils.checkpoint`).
 """
-from . import apis, codecs, datasets, engine, models, viewpoint, visualization  # noqa: F401
+from . import apis, codecs, datasets, engine, evaluation, models, viewpoint, visualization  # noqa: F401
 from .utils import allow_mmengine_checkpoints
 
 allow_mmengine_checkpoints()

@@ -84,6 +84,14 @@ def run_tool(*args, timeout=600, env=None, check=True):
     return proc
 
 
+def free_port() -> int:
+    """A free TCP port for a torchrun launcher (tools/dist_*.sh read PORT)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
 def scalars(work_dir) -> list:
     """The training log records mmengine wrote (vis_data/scalars.json), in order."""
     import json
@@ -130,3 +138,22 @@ def mini_checkpoint(tmp_path_factory) -> Path:
              *mini_data_options(), 'train_cfg.max_epochs=3', 'default_hooks.checkpoint.interval=3',
              'randomness.seed=0')
     return work_dir / 'epoch_3.pth'
+
+
+def xtcocotools_stats(gt: dict, results: list, sigmas, tmp_path) -> list:
+    """COCOeval's ten keypoint statistics of a COCO results list on ground truth ``gt``, straight from
+    xtcocotools with both written to json files (the independent reference of tests/test_evaluation)."""
+    import json
+    import numpy as np
+    from xtcocotools.coco import COCO
+    from xtcocotools.cocoeval import COCOeval
+    gt_file, res_file = tmp_path / 'reference_gt.json', tmp_path / 'reference_results.json'
+    gt_file.write_text(json.dumps(gt))
+    res_file.write_text(json.dumps(results))
+    coco = COCO(str(gt_file))
+    coco_eval = COCOeval(coco, coco.loadRes(str(res_file)), 'keypoints', np.asarray(sigmas), True)
+    coco_eval.params.useSegm = None
+    coco_eval.evaluate()
+    coco_eval.accumulate()
+    coco_eval.summarize()
+    return list(coco_eval.stats)

@@ -7,11 +7,10 @@ import argparse
 import os
 import os.path as osp
 
-import mmengine
 from mmengine.config import Config, DictAction
-from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
+from mmpose_mdn.engine import SaveMetricsHook
 from mmpose_mdn.utils import setup_cpu_distributed
 from mmpose_mdn.utils.config import merge_cfg_options
 
@@ -63,24 +62,13 @@ def merge_args(cfg, args):
     return cfg
 
 
-class SaveMetrics(Hook):
-    """Write the test metrics to a json file."""
-
-    def __init__(self, path: str):
-        self.path = path
-
-    def after_test_epoch(self, runner, metrics=None):
-        if metrics is not None:
-            mmengine.dump(metrics, self.path)
-
-
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     if args.out:
-        runner.register_hook(SaveMetrics(args.out), 'LOWEST')
+        runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')
     runner.test()
 
 

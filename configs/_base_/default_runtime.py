@@ -3,8 +3,11 @@ _base_ = ['mmpose::_base_/default_runtime.py']
 # registers mmpose_mdn's codec, head and loss, and its weights-only checkpoint loading
 custom_imports = dict(imports=['mmpose_mdn'], allow_failed_imports=False)
 
+# analysis: the paper's component / keypoint-group / displacement analyses after each val and test epoch
+# (mmpose_mdn.engine.MDNAnalysisHook), switched on with --cfg-options default_hooks.analysis.enable=True
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=10, save_best='coco/AP', rule='greater', max_keep_ckpts=3))
+    checkpoint=dict(type='CheckpointHook', interval=10, save_best='coco/AP', rule='greater', max_keep_ckpts=3),
+    analysis=dict(type='MDNAnalysisHook', enable=False))
 
 # pictures of tools/test.py --show-dir, the demo and MMPoseInferencer: people scoring >= bbox_thr, MDN people in
 # their component's colour with the σ ellipse (mmpose_mdn/visualization/mdn_pose_visualizer.py)

@@ -1,5 +1,8 @@
-from .hooks import MDNDataInitHook, MDNLossScheduleHook
+from .hooks import MDNAnalysisHook, MDNDataInitHook, MDNLossScheduleHook, SaveMetricsHook
 from .mid_epoch_resume_loop import MidEpochResumeTrainLoop
 from .optim_wrappers import CPUAmpOptimWrapper
 
-__all__ = ['CPUAmpOptimWrapper', 'MDNDataInitHook', 'MDNLossScheduleHook', 'MidEpochResumeTrainLoop']
+__all__ = [
+    'CPUAmpOptimWrapper', 'MDNAnalysisHook', 'MDNDataInitHook', 'MDNLossScheduleHook', 'MidEpochResumeTrainLoop',
+    'SaveMetricsHook'
+]

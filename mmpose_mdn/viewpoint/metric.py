@@ -8,6 +8,7 @@ from mmengine.evaluator import BaseMetric
 from mmpose.registry import METRICS
 from scipy.optimize import linear_sum_assignment
 
+from ..evaluation import assignment_agreement, component_counts
 from .body import VIEWPOINTS
 
 LR_PAIRS = ((5, 6), (11, 12))  # COCO (left, right) shoulders and hips
@@ -32,17 +33,13 @@ def match_greedy(pred_boxes: np.ndarray, pred_scores: np.ndarray, gt_boxes: np.n
 
 def viewpoint_agreement(counts: np.ndarray) -> float:
     """Share of front and back people whose component is the one assigned to their viewpoint, under the best
-    one-to-one assignment of components to the viewpoints (Hungarian on counts[:2]; with M = 1 only one
-    viewpoint gets a component).
+    one-to-one assignment of components to the viewpoints (:func:`~mmpose_mdn.evaluation.assignment_agreement` of
+    counts[:2]; with M = 1 only one viewpoint gets a component).
 
     Args:
         counts (np.ndarray): (V, M) matched people per viewpoint (rows in :data:`VIEWPOINTS` order) and component
     """
-    fb = counts[:2]
-    if fb.sum() == 0:
-        return float('nan')
-    rows, cols = linear_sum_assignment(fb, maximize=True)
-    return float(fb[rows, cols].sum() / fb.sum())
+    return assignment_agreement(counts[:2])
 
 
 def align_components(counts: np.ndarray) -> np.ndarray:
@@ -62,9 +59,7 @@ def _component_counts(res: np.ndarray, M: int) -> np.ndarray:
     """C (V, M): matched people per viewpoint and chosen component, of rows of
     :meth:`ViewpointComponentMetric.process`."""
     hit = res[res[:, 1] > 0]
-    counts = np.zeros((len(VIEWPOINTS), M), dtype=np.int64)
-    np.add.at(counts, (hit[:, 0], hit[:, 2]), 1)
-    return counts
+    return component_counts(hit[:, 0], hit[:, 2], len(VIEWPOINTS), M)
 
 
 @METRICS.register_module()
@@ -81,7 +76,7 @@ class ViewpointComponentMetric(BaseMetric):
       predicted left/right order in x is the annotated one: a regressor pulled between the two mirrored modes
       gets it right only by chance
     - ``agreement``: :func:`viewpoint_agreement` of C, for MDN heads
-    - ``<view>_c<m>``: C[v, m] / sum_m C[v, m]; ``<view>_n``: sum_m C[v, m]
+    - ``<view>_c<m>``: C[v, m], the raw count (reports derive the shares C[v, m] / sum_m C[v, m])
 
     Where some people hide the viewpoint cue (an annotation's ``cue_visible`` False; without the field: visible),
     also ``lr_order_visible`` and ``lr_order_hidden``, ``lr_order`` over the people with the cue visible or
@@ -141,8 +136,5 @@ class ViewpointComponentMetric(BaseMetric):
         metrics['agreement'] = viewpoint_agreement(counts)
         if split:
             metrics['agreement_visible'] = viewpoint_agreement(_component_counts(res[visible], M))
-        for v, view in enumerate(VIEWPOINTS):
-            metrics[f'{view}_n'] = int(counts[v].sum())
-            for m in range(M):
-                metrics[f'{view}_c{m}'] = float(counts[v, m] / max(counts[v].sum(), 1))
+        metrics.update({f'{view}_c{m}': int(counts[v, m]) for v, view in enumerate(VIEWPOINTS) for m in range(M)})
         return metrics

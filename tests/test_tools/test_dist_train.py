@@ -1,14 +1,7 @@
 """tools/dist_train.sh with two CPU processes (torchrun, gloo), then tools/dist_test.sh on its checkpoint."""
 import json
-import socket
 
-from conftest import MINI_MDN, SETS, data_dir, mini_data_options, run_tool, scalars
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+from conftest import MINI_MDN, SETS, data_dir, free_port, mini_data_options, run_tool, scalars
 
 
 def test_dist_train_two_cpu_processes(tmp_path):

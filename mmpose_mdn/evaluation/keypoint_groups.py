@@ -1,0 +1,18 @@
+"""The keypoint groups of the paper's Table 4: AP with the OKS over one group's keypoints only."""
+from typing import Dict, List
+
+FACE = ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear')
+BODY = ('left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip',
+        'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
+KEYPOINT_GROUPS = {
+    'All': FACE + BODY, 'Facial': FACE, 'Non-facial': BODY, 'Nose': ('nose', ),
+    **{part.capitalize(): (f'left_{part[:-1]}', f'right_{part[:-1]}')
+       for part in ('eyes', 'ears', 'shoulders', 'elbows', 'wrists', 'hips', 'knees', 'ankles')}}
+
+
+def group_keypoint_ids(keypoint_name2id: Dict[str, int]) -> Dict[str, List[int]]:
+    """The groups as keypoint indices of a dataset (its meta's ``keypoint_name2id``, COCO's 17 names)."""
+    missing = [n for n in KEYPOINT_GROUPS['All'] if n not in keypoint_name2id]
+    if missing:
+        raise ValueError(f'the keypoint groups need COCO\'s keypoint names; the dataset has no {missing}')
+    return {group: [keypoint_name2id[n] for n in names] for group, names in KEYPOINT_GROUPS.items()}

@@ -1,0 +1,146 @@
+"""The paper's analyses of a pose model's predictions on one COCO-format annotation file, all scored by
+:class:`.KeypointAP`: keypoint-group AP of the model and of the displaced ground truth (Table 4), the component
+ablations on every people subset (Tables 1-2) and the component statistics (Table 3).
+
+What the analysis returns (``analysis.json``)::
+
+    images, people                  images of the file, non-crowd people with annotated keypoints
+    keypoint_groups.model[group]    AP of the model over the group's keypoints (no model: absent)
+    keypoint_groups.gt_displaced[d][group]   AP of the ground truth moved by d px, mean over the seeds
+    ablations[row][subset][stat]    COCOeval's statistics (AP, AP50, ..., AR) of ``full`` and each ablation row
+    components                      MDN only: shares per score threshold, the ground truth's face subsets,
+                                    matched people per (face visible, occluded) x component and their agreement
+    note                            L1 models: why the component analyses are absent
+"""
+import sys
+from typing import Optional, Sequence
+
+import numpy as np
+from mmengine.utils import ProgressBar
+from mmpose.datasets import CocoDataset
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+
+from .component_ablations import component_ablations
+from .component_statistics import assignment_agreement, component_counts, component_shares
+from .gt_displacement import displaced_ground_truth
+from .keypoint_ap import KeypointAP, load_keypoint_annotations, matched_annotations
+from .keypoint_groups import group_keypoint_ids
+from .predictions import MDN_FIELDS, Predictions
+from .subsets import SUBSETS, face_visible
+
+
+
+class MDNAnalysis:
+    """The analyses of predictions on ``ann_file``, scored as CocoMetric scores them.
+
+    Args:
+        ann_file (str): COCO person-keypoints annotation file
+        dataset_meta (dict, optional): the dataset meta (``sigmas``, ``keypoint_name2id``); COCO's by default
+        score_mode (str), keypoint_score_thr (float), use_area (bool), nms_mode (str): CocoMetric's settings;
+            the analysis applies no pose NMS (as the CenterNet configs' CocoMetric), so ``nms_mode`` must be
+            ``'none'`` for its numbers to be CocoMetric's
+        displacements (Sequence[float]): GT displacements in pixels
+        seeds (Sequence[int]): the displacement's seeds, AP averaged over them
+        score_thrs (Sequence[float]): score thresholds of the component shares
+        progress (bool): show a progress bar over the COCOeval runs
+    """
+
+    def __init__(self, ann_file: str, dataset_meta: Optional[dict] = None, score_mode: str = 'bbox',
+                 keypoint_score_thr: float = 0.2, use_area: bool = True, nms_mode: str = 'none',
+                 displacements: Sequence[float] = (1, 2, 3),
+                 seeds: Sequence[int] = (0, 1, 2), score_thrs: Sequence[float] = (0.5, 0.7), progress: bool = True):
+        if nms_mode != 'none':
+            raise ValueError(f"the analysis applies no pose NMS, but CocoMetric's nms_mode is {nms_mode!r}: set "
+                             "nms_mode='none' (as the CenterNet configs do), or its AP would not be CocoMetric's")
+        self.ann_file = ann_file
+        self.data = load_keypoint_annotations(ann_file)
+        meta = dataset_meta or parse_pose_metainfo(CocoDataset.METAINFO)
+        self.ap = KeypointAP(self.data, np.asarray(meta['sigmas']), meta['keypoint_name2id'], use_area, ann_file)
+        self.groups = group_keypoint_ids(meta['keypoint_name2id'])
+        self.nose = meta['keypoint_name2id']['nose']
+        self.score_cfg = dict(score_mode=score_mode, keypoint_score_thr=keypoint_score_thr)
+        self.displacements, self.seeds, self.score_thrs = displacements, seeds, score_thrs
+        self.progress = progress
+        self._bar = None
+
+    def _evaluate(self, results, group='All', subset='all'):
+        out = self.ap.run(results, self.groups[group], subset)
+        if self._bar is not None:
+            self._bar.update()
+        return out
+
+    def _start(self, num_evaluations: int, what: str) -> None:
+        if self.progress and num_evaluations:
+            print(f'{what}: {num_evaluations} COCOeval runs on {self.ann_file}', file=sys.stdout, flush=True)
+            self._bar = ProgressBar(num_evaluations)
+
+    def _stop(self) -> None:
+        if self._bar is not None:
+            sys.stdout.write('\n')
+        self._bar = None
+
+    def gt_displacement(self) -> dict:
+        """``{'<d>px': {group: AP mean over seeds}}``."""
+        self._start(len(self.displacements) * len(self.seeds) * len(self.groups), 'GT displacement')
+        out = {}
+        for d in self.displacements:
+            aps = {g: [] for g in self.groups}
+            for seed in self.seeds:
+                for g, ids in self.groups.items():
+                    moved = displaced_ground_truth(self.data, self.ap.keypoints, d, seed, ids)
+                    aps[g].append(self._evaluate(moved, g)[0]['AP'])
+            out[f'{d:g}px'] = {g: float(np.mean(v)) for g, v in aps.items()}
+        self._stop()
+        return out
+
+    def run(self, preds: Optional[Predictions] = None, gt_displaced: Optional[dict] = None) -> dict:
+        """Every analysis of ``preds`` (None: the displacement only); ``gt_displaced`` reuses an earlier
+        :meth:`gt_displacement` of this file (it does not depend on the model)."""
+        is_person = np.array([not a.get('iscrowd', 0) for a in self.data['annotations']], dtype=bool)
+        is_person &= (self.ap.keypoints[..., 2] > 0).any(-1)
+        out = dict(ann_file=self.ann_file, images=len(self.data['images']), people=int(is_person.sum()),
+                   keypoint_groups=dict(gt_displaced=gt_displaced or self.gt_displacement()))
+        if preds is None:
+            return out
+        if preds.num_keypoints != self.ap.num_keypoints:
+            raise ValueError(f'the predictions have {preds.num_keypoints} keypoints a person, {self.ann_file} '
+                             f'{self.ap.num_keypoints}')
+        ablations = component_ablations(preds)
+        self._start(len(self.groups) - 1 + len(ablations) * len(SUBSETS), 'MDN analysis')
+        full = preds.results(*ablations['full'], **self.score_cfg)
+        stats, coco_eval, kept = self._evaluate(full)
+        out['keypoint_groups']['model'] = {g: self._evaluate(full, g)[0]['AP'] if g != 'All' else stats['AP']
+                                           for g in self.groups}
+        out['ablations'] = {name: {s: (stats if (name, s) == ('full', 'all') else
+                                       self._evaluate(preds.results(*rows, **self.score_cfg), subset=s)[0])
+                                   for s in SUBSETS} for name, rows in ablations.items()}
+        self._stop()
+        out['predictions'] = len(preds)
+        if not preds.is_mdn:
+            out['note'] = (f'component analyses need an MDN head: these predictions lack '
+                           f'{", ".join(n for n in MDN_FIELDS if n not in preds.fields)} (an L1 model?)')
+            return out
+        out['components'] = self.component_statistics(preds, full, matched_annotations(coco_eval, kept, len(full)),
+                                                       is_person)
+        return out
+
+    def component_statistics(self, preds: Predictions, full, match: np.ndarray, is_person: np.ndarray) -> dict:
+        """Shares per component at the score thresholds; the ground truth's face subsets (people with >= 5
+        annotated keypoints); matched people (``match`` (D,): annotation ids at OKS >= 0.5, all keypoints) per
+        face row (visible, occluded) and component, and their :func:`assignment_agreement`."""
+        M = preds.num_components
+        comps = preds.fields['components']
+        face = face_visible(self.ap.keypoints, self.nose)  # (A,) 1 visible, 0 occluded, -1 neither
+        in_subsets = is_person & (face >= 0)
+        ann_index = {a['id']: i for i, a in enumerate(self.data['annotations'])}
+        idx = np.array([ann_index.get(m, -1) if m >= 0 else -1 for m in match.tolist()], dtype=np.int64)
+        hit = idx >= 0
+        hit[hit] &= in_subsets[idx[hit]]
+        counts = component_counts(1 - face[idx[hit]], comps[hit], 2, M)
+        n_faces = max(int(in_subsets.sum()), 1)
+        return dict(
+            shares=component_shares(comps, full.scores, M, self.score_thrs),
+            gt_face=dict(visible_face=float((in_subsets & (face == 1)).sum() / n_faces),
+                         occluded_face=float((in_subsets & (face == 0)).sum() / n_faces),
+                         people=int(in_subsets.sum())),
+            face_counts=counts.tolist(), face_agreement=assignment_agreement(counts))

@@ -1,0 +1,144 @@
+"""MDNAnalysisHook inside real tools/test.py and tools/train.py runs of the coco-mini MDN3 model, and
+tools/analysis/mdn_analysis.py giving the same numbers from the test's dump; bad input."""
+import json
+import pickle
+
+import mmengine
+import numpy as np
+import pytest
+
+from conftest import MINI_MDN, SETS, data_dir, free_port, mini_data_options, run_tool, scalars
+from mmpose_mdn.evaluation.predictions import MDN_FIELDS
+
+HOOK = ['default_hooks.analysis.enable=True', 'default_hooks.analysis.seeds=[0]',
+        'default_hooks.analysis.displacements=[1]']
+FILES = ('analysis.json', 'report.md', 'groups.png', 'ablations.png', 'components.png')
+
+
+@pytest.fixture(scope='module')
+def tested(mini_checkpoint, tmp_path_factory):
+    """tools/test.py with the hook switched on, writing --out metrics and a --dump of the predictions."""
+    out = tmp_path_factory.mktemp('tested')
+    proc = run_tool('tools/test.py', MINI_MDN, mini_checkpoint, '--work-dir', out, '--out', out / 'metrics.json',
+                    '--dump', out / 'preds.pkl', '--cfg-options', *mini_data_options(), *HOOK)
+    return out, proc.stdout + proc.stderr
+
+
+def test_hook_reports_next_to_coco_metric(tested):
+    out, log = tested
+    report = out / 'analysis' / 'test'
+    assert all((report / f).stat().st_size > 0 for f in FILES)
+    analysis = json.loads((report / 'analysis.json').read_text())
+    metrics = json.loads((out / 'metrics.json').read_text())
+    full = analysis['ablations']['full']['all']
+    # the same predictions scored by CocoMetric and by the analysis' own COCOeval
+    assert [full[k] for k in ('AP', 'AP50', 'AP75', 'AR')] == pytest.approx(
+        [metrics[f'coco/{k}'] for k in ('AP', 'AP .5', 'AP .75', 'AR')])
+    assert analysis['keypoint_groups']['model']['All'] == full['AP']
+    dump = mmengine.load(out / 'preds.pkl')
+    comps = np.concatenate([d['pred_instances']['components'] for d in dump])
+    scores = np.concatenate([d['pred_instances']['bbox_scores'] for d in dump])
+    assert analysis['predictions'] == len(comps) and analysis['images'] == len(dump) == 79
+    for t, share in analysis['components']['shares'].items():
+        assert share['n'] == int((scores >= float(t)).sum())
+        assert share['share'] == pytest.approx(np.bincount(comps[scores >= float(t)], minlength=3) / max(share['n'], 1))
+    assert len(analysis['ablations']) == 13 and 'note' not in analysis
+    assert 'MDN analysis (' in log and 'keypoint-group AP All' in log
+    logged = [r for r in scalars(out) if 'analysis/group/All' in r]
+    assert len(logged) == 1 and logged[0]['analysis/full/visible_face'] == analysis['ablations']['full'][
+        'visible_face']['AP']
+
+
+def test_tool_gives_the_same_numbers_from_the_dump(tested, tmp_path):
+    out, _ = tested
+    run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--out-dir', tmp_path,
+             '--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options())
+    assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == json.loads(
+        (out / 'analysis' / 'test' / 'analysis.json').read_text())
+    assert all((tmp_path / 'test' / f).stat().st_size > 0 for f in FILES)
+
+
+def test_tool_from_the_checkpoint_runs_the_test_with_the_hook(tested, mini_checkpoint, tmp_path):
+    out, _ = tested
+    proc = run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', tmp_path, '--seeds',
+                    '0', '--displacements', '1', '--cfg-options', *mini_data_options())
+    assert f'report: {tmp_path / "test" / "report.md"}' in proc.stdout
+    assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == json.loads(
+        (out / 'analysis' / 'test' / 'analysis.json').read_text())
+
+
+def test_two_processes_give_the_same_analysis(tested, mini_checkpoint, tmp_path):
+    """tools/dist_test.sh with two CPU processes: the hook gathers both ranks' predictions before analysing."""
+    out, _ = tested
+    run_tool('tools/dist_test.sh', MINI_MDN, mini_checkpoint, 2, '--work-dir', tmp_path, '--cfg-options',
+             *mini_data_options(), *HOOK, env={'PORT': str(free_port())})
+    assert json.loads((tmp_path / 'analysis' / 'test' / 'analysis.json').read_text()) == json.loads(
+        (out / 'analysis' / 'test' / 'analysis.json').read_text())
+
+
+def test_l1_predictions_get_groups_displacement_and_a_note(tested, tmp_path):
+    out, _ = tested
+    dump = mmengine.load(out / 'preds.pkl')
+    for d in dump:
+        d['pred_instances'] = {k: v for k, v in d['pred_instances'].items() if k not in MDN_FIELDS}
+    (tmp_path / 'l1.pkl').write_bytes(pickle.dumps(dump))
+    run_tool('tools/analysis/mdn_analysis.py', 'configs/mdn/hg-tiny_base_coco-mini.py', '--dump', tmp_path / 'l1.pkl',
+             '--out-dir', tmp_path, '--seeds', '0', '--displacements', '1', '2', '--cfg-options', *mini_data_options())
+    analysis = json.loads((tmp_path / 'test' / 'analysis.json').read_text())
+    assert analysis['note'].startswith('component analyses need an MDN head')
+    assert 'components' not in analysis and list(analysis['ablations']) == ['full']
+    groups = analysis['keypoint_groups']
+    assert len(groups['model']) == 12 and list(groups['gt_displaced']) == ['1px', '2px']
+    assert f'Note: {analysis["note"]}' in (tmp_path / 'test' / 'report.md').read_text()
+
+
+def test_bad_input_names_the_file(tested, tmp_path):
+    out, _ = tested
+    proc = run_tool('tools/analysis/mdn_analysis.py', 'configs/mdn/hg-tiny_base_coco-mini.py', '--dump',
+                    out / 'preds.pkl', '--cfg-options', *mini_data_options(), check=False)
+    assert proc.returncode != 0 and f'{out / "preds.pkl"} holds predictions with 3 components' in proc.stderr
+    missing = tmp_path / 'nowhere.json'
+    proc = run_tool('tools/analysis/mdn_analysis.py', '--ann-file', missing, check=False)
+    assert proc.returncode != 0 and f'annotation file {missing} does not exist' in proc.stderr
+    boxes = tmp_path / 'instances.json'
+    boxes.write_text(json.dumps(dict(images=[dict(id=1)], annotations=[dict(id=1, image_id=1, bbox=[0, 0, 9, 9])])))
+    proc = run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--ann-file', boxes,
+                    check=False)
+    assert proc.returncode != 0 and f'{boxes} has no person keypoints' in proc.stderr
+    proc = run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--cfg-options',
+                    *mini_data_options(), 'test_evaluator.nms_mode=oks_nms', check=False)
+    assert proc.returncode != 0 and "CocoMetric's nms_mode is 'oks_nms'" in proc.stderr
+
+
+def test_hook_checks_its_annotation_file_before_inference(mini_checkpoint, tmp_path):
+    missing = tmp_path / 'nowhere.json'
+    proc = run_tool('tools/test.py', MINI_MDN, mini_checkpoint, '--work-dir', tmp_path, '--cfg-options',
+                    *mini_data_options(), *HOOK, f'default_hooks.analysis.ann_file={missing}', check=False)
+    assert proc.returncode != 0 and f'annotation file {missing} does not exist' in proc.stderr
+    assert 'Epoch(test)' not in proc.stdout + proc.stderr
+
+
+def test_annotation_file_alone_gives_the_displacement(tmp_path):
+    ann = data_dir('coco_test4') / SETS['coco_test4'][1]
+    run_tool('tools/analysis/mdn_analysis.py', '--ann-file', ann, '--out-dir', tmp_path, '--displacements', '0', '2',
+             '--seeds', '0')
+    analysis = json.loads((tmp_path / 'analysis.json').read_text())
+    assert set(analysis['keypoint_groups']) == {'gt_displaced'} and 'ablations' not in analysis
+    assert set(analysis['keypoint_groups']['gt_displaced']['0px'].values()) == {1.0}
+    assert '| GT displaced 2px |' in (tmp_path / 'report.md').read_text()
+
+
+def test_hook_logs_scalars_every_validation_epoch(tmp_path):
+    """Two epochs of training with validation: a report and the scalars (vis_data, as TensorBoard would get
+    them) per epoch."""
+    run_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--cfg-options', *mini_data_options(), *HOOK,
+             'train_cfg.max_epochs=2', 'train_cfg.val_interval=1',
+             'randomness.seed=0')
+    assert all((tmp_path / 'analysis' / f'val_epoch_{e}' / 'analysis.json').is_file() for e in (1, 2))
+    logged = [r for r in scalars(tmp_path) if 'analysis/group/All' in r]
+    coco = {r['step']: r['coco/AP'] for r in scalars(tmp_path) if 'coco/AP' in r}
+    assert [r['step'] for r in logged] == [1, 2] and list(coco) == [1, 2]
+    for r in logged:
+        analysis = json.loads((tmp_path / 'analysis' / f'val_epoch_{r["step"]}' / 'analysis.json').read_text())
+        assert r['analysis/group/Wrists'] == analysis['keypoint_groups']['model']['Wrists']
+        assert coco[r['step']] == pytest.approx(analysis['ablations']['full']['all']['AP'])

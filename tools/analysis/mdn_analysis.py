@@ -1,0 +1,105 @@
+"""The paper's analyses of a pose model on COCO-format data (keypoint-group AP, GT displacement, component ablations
+on the people subsets, component statistics), written as analysis.json, report.md and PNG charts::
+
+    python tools/analysis/mdn_analysis.py CONFIG CHECKPOINT [--out-dir DIR]   # runs the test set once
+    python tools/analysis/mdn_analysis.py CONFIG --dump preds.pkl [--out-dir DIR]   # a tools/test.py --dump file
+    python tools/analysis/mdn_analysis.py --ann-file ANN.json [--out-dir DIR]  # GT displacement only, no model
+
+The annotation file and the scoring are the config's test CocoMetric's (``--ann-file`` overrides); with a
+checkpoint the test runs with ``MDNAnalysisHook``, exactly as ``tools/test.py --cfg-options
+default_hooks.analysis.enable=True`` does, and its report lands in ``DIR/test/``.
+"""
+import argparse
+import os.path as osp
+import sys
+
+import mmengine
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.registry import DATASETS
+
+from mmpose_mdn.evaluation import MDNAnalysis, Predictions, write_report
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('config', nargs='?', help='the model config (its test dataset and CocoMetric)')
+    parser.add_argument('checkpoint', nargs='?', help='checkpoint to test (or give --dump)')
+    parser.add_argument('--dump', help='predictions of tools/test.py --dump FILE.pkl instead of a checkpoint')
+    parser.add_argument('--ann-file', help='COCO keypoint annotations (default: the config\'s test CocoMetric\'s)')
+    parser.add_argument('--out-dir', help='report folder (default: work_dirs/mdn_analysis/<config or file name>)')
+    parser.add_argument('--displacements', type=float, nargs='+', default=[1, 2, 3], help='GT displacements, px')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2], help='seeds of the GT displacement')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, key=value')
+    args = parser.parse_args(argv)
+    if args.config is None and args.ann_file is None:
+        parser.error('give CONFIG with CHECKPOINT or --dump, or --ann-file alone for the GT displacement')
+    if args.config is not None and (args.checkpoint is None) == (args.dump is None):
+        parser.error('give either a CHECKPOINT or --dump FILE with the config')
+    return args
+
+
+def coco_metric(cfg) -> dict:
+    """The config's test CocoMetric settings (an empty dict without one)."""
+    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
+    return next((dict(e) for e in evaluators if e.get('type', 'CocoMetric') in ('CocoMetric', 'mmpose.CocoMetric')),
+                {})
+
+
+def dataset_meta(cfg) -> dict:
+    """The test dataset's meta (its config's ``metainfo``, else its class's)."""
+    dataset = cfg.test_dataloader.dataset
+    return parse_pose_metainfo(dataset.get('metainfo') or DATASETS.get(dataset.type).METAINFO)
+
+
+def check_dump_fits_model(preds: Predictions, cfg, dump: str) -> None:
+    """A dump from another model (MDN vs L1, another number of components) fails naming the file."""
+    M = cfg.model.head.get('num_components')
+    if (M is None) == preds.is_mdn or (M is not None and preds.num_components != M):
+        got = f'{preds.num_components} components' if preds.is_mdn else 'no MDN components (an L1 model)'
+        want = f'{M} components' if M is not None else 'no MDN components (an L1 model)'
+        raise ValueError(f'{dump} holds predictions with {got}, but the config describes a model with {want}: '
+                         'was it dumped by another model?')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    name = osp.splitext(osp.basename(args.config or args.ann_file))[0]
+    out_dir = args.out_dir or osp.join('work_dirs', 'mdn_analysis', name)
+    options = dict(displacements=args.displacements, seeds=args.seeds)
+    if args.config is None:
+        analysis = MDNAnalysis(args.ann_file, **options)
+        paths = write_report(analysis.run(), out_dir, title=f'GT displacement: {name}')
+        print(f'report: {paths["report"]}')
+        return
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    metric = coco_metric(cfg)
+    ann_file = args.ann_file or metric.get('ann_file')
+    if args.checkpoint is not None:
+        cfg.load_from = args.checkpoint
+        cfg.launcher = 'none'
+        cfg.work_dir = cfg.get('work_dir') or out_dir
+        cfg.default_hooks.analysis = dict(type='MDNAnalysisHook', enable=True, ann_file=ann_file, out_dir=out_dir,
+                                          **options)
+        Runner.from_cfg(cfg).test()
+        print(f'report: {osp.join(out_dir, "test", "report.md")}')
+        return
+    if not osp.isfile(args.dump):
+        raise FileNotFoundError(f'dump file {args.dump} does not exist (write it with tools/test.py --dump)')
+    preds = Predictions.from_samples(mmengine.load(args.dump), args.dump)
+    check_dump_fits_model(preds, cfg, args.dump)
+    if ann_file is None:
+        raise ValueError(f'{args.config} has no test CocoMetric ann_file: give --ann-file')
+    analysis = MDNAnalysis(ann_file, dataset_meta(cfg), score_mode=metric.get('score_mode', 'bbox_keypoint'),
+                           keypoint_score_thr=metric.get('keypoint_score_thr', 0.2),
+                           use_area=metric.get('use_area', True), nms_mode=metric.get('nms_mode', 'oks_nms'),
+                           **options)
+    paths = write_report(analysis.run(preds), osp.join(out_dir, 'test'), title=f'MDN analysis: {name}')
+    print(f'report: {paths["report"]}')
+
+
+if __name__ == '__main__':
+    sys.exit(main())
