@@ -115,12 +115,13 @@ def require_matching_weights(module: torch.nn.Module, state_dict: dict, prefix: 
     found = '; '.join(
         f'{len(keys)} {what} (first: {", ".join(keys[:3])})'
         for what, keys in (('missing', missing), ('with another shape', shapes), ('unexpected', unexpected)) if keys)
+    what = f'{type(module).__name__}' + (f' ({prefix.rstrip(".")})' if prefix else '')
     if _loading['partial']:
-        print_log(f'fine-tuning from {source}: these weights of {prefix.rstrip(".") or "the model"} are left as '
-                  f'initialised: {found}', logger='current', level=logging.WARNING)
+        print_log(f'fine-tuning from {source}: these weights of the {what} are left as initialised: {found}',
+                  logger='current', level=logging.WARNING)
         return
     raise CheckpointMismatchError(
-        f'{source} does not fit this model\'s {type(module).__name__} ({prefix.rstrip(".") or "root"}): {found}. It '
+        f'{source} does not fit this {what}: {found}. It '
         'was trained with another config (L1 vs MDN, another number of components, stacks or widths?). Use the '
         'config it was trained with; to fine-tune from it, train with --cfg-options load_from=FILE, which loads '
         'what fits and lists the rest.')

@@ -55,16 +55,18 @@ def save_model_checkpoint(config: str, path, keep=lambda key: True):
 
 @pytest.fixture(scope='module')
 def checkpoints(tmp_path_factory):
-    """MDN3, L1 and backbone-only checkpoints of the coco-mini configs."""
+    """MDN3, L1, backbone-only and stem-less checkpoints of the coco-mini configs."""
     d = tmp_path_factory.mktemp('ckpt')
     save_model_checkpoint(MINI_MDN, d / 'mdn3.pth')
     save_model_checkpoint(MINI_BASE, d / 'l1.pth')
     save_model_checkpoint(MINI_MDN, d / 'backbone.pth', keep=lambda k: k.startswith('backbone.'))
+    save_model_checkpoint(MINI_MDN, d / 'no_stem_conv.pth', keep=lambda k: k != 'backbone.stem.0.conv.weight')
     return d
 
 
 @pytest.mark.parametrize('name,found', [('l1.pth', 'with another shape (first: head.stacks.0.keypoint_offset'),
-                                        ('backbone.pth', 'missing (first: head.stacks.0.centre_heatmap')])
+                                        ('backbone.pth', '48 missing (first: head.stacks.0.centre_heatmap'),
+                                        ('no_stem_conv.pth', '1 missing (first: backbone.stem.0.conv.weight)')])
 def test_init_model_refuses_another_models_checkpoint(checkpoints, name, found):
     from mmpose.apis import init_model
     with pytest.raises(CheckpointMismatchError) as err:
@@ -99,6 +101,6 @@ def test_fine_tuning_from_another_model_loads_what_fits_and_says_what_not(checkp
                     f'load_from={checkpoints / name}', f'data_root={data_dir("coco_mini")}', 'train_cfg.max_epochs=1',
                     'train_dataloader.dataset.indices=4')
     log = proc.stdout + proc.stderr
-    assert f'fine-tuning from checkpoint {checkpoints / name}: these weights of head are left as initialised: ' \
+    assert f'fine-tuning from checkpoint {checkpoints / name}: these weights of the CenterNetPoseEstimator are left as initialised: ' \
            f'{listed}' in log, log[-3000:]
     assert (tmp_path / 'epoch_1.pth').is_file()

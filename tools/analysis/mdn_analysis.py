@@ -20,6 +20,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import DATASETS
 
 from mmpose_mdn.evaluation import MDNAnalysis, Predictions, write_report
+from mmpose_mdn.utils.config import merge_cfg_options
 
 
 def parse_args(argv=None):
@@ -73,9 +74,7 @@ def main(argv=None):
         paths = write_report(analysis.run(), out_dir, title=f'GT displacement: {name}')
         print(f'report: {paths["report"]}')
         return
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = merge_cfg_options(Config.fromfile(args.config), args.cfg_options)  # data_root=DIR moves every path
     metric = coco_metric(cfg)
     ann_file = args.ann_file or metric.get('ann_file')
     if args.checkpoint is not None:

@@ -11,7 +11,6 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, Features, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
-from ...utils.checkpoint import require_matching_weights
 from ..utils.mdn import check_component_rule, mdn_channels, mdn_parameters, select_component
 
 HEATMAP_BIAS = -2.19  # sigmoid(-2.19) = 0.1: the focal-loss prior of CenterNet / RetinaNet
@@ -120,7 +119,6 @@ class CenterNetMDNHead(BaseHead):
         self.offset_loss = MODELS.build(offset_loss)
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
         self._checked_test_cfg = None
-        self.register_load_state_dict_pre_hook(require_matching_weights)  # another model's checkpoint fails
 
     @property
     def is_mdn(self) -> bool:

@@ -7,6 +7,8 @@ from mmpose.models.pose_estimators import BottomupPoseEstimator
 from mmpose.registry import MODELS
 from mmpose.utils.typing import InstanceList, PixelDataList, SampleList
 
+from ...utils.checkpoint import require_matching_weights
+
 # (N, ..., 2) points and (N, ..., 2) scales in model-input pixels
 POINT_FIELDS = ('keypoints', 'component_keypoints')
 SCALE_FIELDS = ('sigmas', 'component_sigmas')
@@ -24,7 +26,14 @@ class CenterNetPoseEstimator(BottomupPoseEstimator):
 
     mmpose's estimator maps only keypoints and boxes. Other fields (scores, ``components``, ``mixture_probs``)
     are unchanged; ``keypoints_visible`` is the keypoint scores, as in mmpose.
+
+    A checkpoint must fit the whole model (:func:`require_matching_weights`): another model's checkpoint fails
+    naming the file and keys, except when fine-tuning (``tools/train.py --cfg-options load_from=FILE``).
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register_load_state_dict_pre_hook(require_matching_weights)
 
     def add_pred_to_datasample(self, batch_pred_instances: InstanceList,
                                batch_pred_fields: Optional[PixelDataList],
