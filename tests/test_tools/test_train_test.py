@@ -5,19 +5,18 @@ import json
 import mmengine
 import numpy as np
 import pytest
+from mmpose.datasets import CocoDataset
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
-from conftest import MINI_MDN, ROOT, data_dir, mini_data_options, run_tool, scalars
+from conftest import MINI_MDN, ROOT, SETS, data_dir, mini_data_options, run_tool, scalars, xtcocotools_stats
 
 EPOCHS = 3  # 9 iterations of 4 images each: 27 iterations
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    work_dir = tmp_path_factory.mktemp('train')
-    run_tool('tools/train.py', MINI_MDN, '--work-dir', work_dir, '--no-validate', '--cfg-options',
-             *mini_data_options(), f'train_cfg.max_epochs={EPOCHS}', 'default_hooks.logger.interval=1',
-             f'default_hooks.checkpoint.interval={EPOCHS}', 'randomness.seed=0')
-    return work_dir
+def trained(mini_checkpoint):
+    """The work dir of the session's coco-mini MDN3 run (tools/train.py, 3 epochs)."""
+    return mini_checkpoint.parent
 
 
 def test_train_losses_finite_and_decreasing(trained):
@@ -35,9 +34,13 @@ def test_test_tool_writes_metrics_and_predictions(trained, tmp_path):
     run_tool('tools/test.py', MINI_MDN, trained / f'epoch_{EPOCHS}.pth', '--work-dir', tmp_path, '--out', out,
              '--dump', tmp_path / 'preds.pkl', '--cfg-options', *mini_data_options())
     metrics = json.loads(out.read_text())
-    assert 0 <= metrics['coco/AP'] <= 1 and 'coco/AR' in metrics
     predictions = json.loads((tmp_path / 'result.keypoints.json').read_text())
     assert predictions and all(len(p['keypoints']) == 17 * 3 and p['category_id'] == 1 for p in predictions)
+    # CocoMetric's AP/AR are xtcocotools' on the predictions it wrote (COCO sigmas, use_area)
+    gt = json.loads((data_dir('coco_mini') / SETS['coco_mini'][1]).read_text())
+    sigmas = parse_pose_metainfo(CocoDataset.METAINFO)['sigmas']
+    stats = xtcocotools_stats(gt, predictions, sigmas, tmp_path)
+    assert metrics['coco/AP'] == pytest.approx(stats[0], abs=1e-9) and metrics['coco/AR'] == pytest.approx(stats[5])
     dumped = mmengine.load(tmp_path / "preds.pkl")  # written by this test
     assert len(dumped) == 79  # every coco_mini val image, people or not
     inst = dumped[0]['pred_instances']
