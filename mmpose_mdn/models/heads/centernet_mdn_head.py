@@ -252,17 +252,21 @@ class CenterNetMDNHead(BaseHead):
         return preds
 
     def decode_mixture(self, raw: Tensor, test_cfg: ConfigType = {}) -> Dict[str, Tensor]:
-        """The MDN outputs at the decoded centres (B, k, M*(2K+3)) -> ``offsets`` (B, k, K, 2) by ``test_cfg``'s
-        component rule (:func:`select_component`), ``component_offsets`` (B, k, M, K, 2), ``components``,
+        """The MDN outputs at the decoded centres (B, k, M*(2K+3)) -> ``component_offsets`` (B, k, M, K, 2),
+        ``components`` (B, k) by ``test_cfg``'s component rule (:func:`select_component`), ``offsets``
+        (B, k, K, 2) for the rule ``'mean'`` (else the chosen component's are the chosen offsets),
         ``mixture_probs`` (B, k, M), and ``sigmas`` (B, k, 2), ``component_sigmas`` (B, k, M, 2) in model-input
         pixels (the codec's ``offset_decoder``)."""
         means, sigmas, log_pi = mdn_parameters(raw, self.num_components, self.num_keypoints, self.min_sigma)
         chosen = select_component(means, sigmas, log_pi, test_cfg.get('component', 'max'),
                                   test_cfg.get('ignore_components', []))
         stride = self.decoder.stride
-        return dict(offsets=chosen['offsets'], component_offsets=means, components=chosen['components'],
-                    mixture_probs=chosen['mixture_probs'], sigmas=chosen['sigmas'] * stride,
-                    component_sigmas=sigmas * stride)
+        decoded = dict(component_offsets=means, components=chosen['components'],
+                       mixture_probs=chosen['mixture_probs'], sigmas=chosen['sigmas'] * stride,
+                       component_sigmas=sigmas * stride)
+        if test_cfg.get('component', 'max') == 'mean':  # else the chosen offsets are one component's
+            decoded['offsets'] = chosen['offsets']
+        return decoded
 
     def _flip_average(self, feats: Sequence[Features], flip_indices: List[int]) -> Dict[str, Tensor]:
         """Average the original and the horizontally flipped input's maps (CenterNet's flip test): heatmaps,
