@@ -180,14 +180,20 @@ def train_section(cfg, size: Size, rows: dict) -> None:
 
 
 def inference_section(cfg, size: Size, rows: dict) -> None:
+    """``model.test_step`` of one image, refinement on and off. The untrained heads' heatmaps are about 0.1
+    everywhere, so with refinement every local maximum is a candidate (the worst case, see the decode table)."""
     batch = coco_mini(cfg, size, train=False, n=1)
     models = dict(flip_L1=build(cfg, size, None, flip_test=True)[0].eval(),
                   MDN3=build(cfg, size, 3, flip_test=False)[0].eval())
     calls = {name: (lambda m=m: m.test_step(copy.copy(batch))) for name, m in models.items()}
-    with torch.no_grad():
-        times = timed_rounds(calls, size.warmup, size.repeats)
-    rows.setdefault('inference', []).append(
-        [size.label, ms(times['flip_L1']), ms(times['MDN3']), f'{ratio(times["MDN3"], times["flip_L1"]):.3f}'])
+    for refine in (True, False):
+        for model in models.values():
+            model.head.decoder.refine = refine
+        with torch.no_grad():
+            times = timed_rounds(calls, size.warmup, size.repeats)
+        rows.setdefault('inference', []).append(
+            [size.label, 'on' if refine else 'off', ms(times['flip_L1']), ms(times['MDN3']),
+             f'{ratio(times["MDN3"], times["flip_L1"]):.3f}'])
 
 
 def annotated_heatmaps(model, sample) -> Dict[str, Tensor]:
@@ -203,7 +209,8 @@ def annotated_heatmaps(model, sample) -> Dict[str, Tensor]:
 
 
 def decode_section(cfg, size: Size, rows: dict) -> None:
-    """Decoding after the forward pass (``predict_by_feat``) on the network's own maps, with the heatmaps of the
+    """Decoding after the forward pass (backbone and the last stack's branches, what prediction runs;
+    ``predict_by_feat``) on the network's own maps, with the heatmaps of the
     untrained head (about 0.1 everywhere: every local maximum passes the refinement threshold, the worst case) or
     those of the image's annotated people (as a trained head's); its share is the ratio of the medians (the
     forward pass timed ``repeats`` times, each decoding ``DECODE_REPEATS`` times, right after it)."""
@@ -213,12 +220,12 @@ def decode_section(cfg, size: Size, rows: dict) -> None:
         head = model.head
         data = model.data_preprocessor(copy.copy(batch), training=False)
         with torch.no_grad():
-            maps = head.forward(model.extract_feat(data['inputs']))[-1]
+            maps = head.forward_last(model.extract_feat(data['inputs']))
         untrained = {k: v.float().sigmoid().clamp(1e-4, 1 - 1e-4) if 'heatmap' in k else v for k, v in maps.items()}
         sources = dict(annotated=dict(untrained, **annotated_heatmaps(model, data['data_samples'][0])),
                        untrained=untrained)
         with torch.no_grad():
-            forward = timed_rounds(dict(forward=lambda: head.forward(model.extract_feat(data['inputs']))),
+            forward = timed_rounds(dict(forward=lambda: head.forward_last(model.extract_feat(data['inputs']))),
                                    size.warmup, size.repeats)['forward']
             for (heatmaps, probs), refine in itertools.product(sources.items(), (True, False)):
                 head.decoder.refine = refine
@@ -273,8 +280,8 @@ def targets_section(cfg, size: Size, rows: dict) -> None:
 HEADERS = dict(
     train=('Training step: L1 vs MDN (forward + backward + Adam)',
            ['size', 'batch', 'offsets', 'step ms, median (min-max)', 'x L1', 'peak memory MiB']),
-    inference=('Inference, packed image to predictions in image pixels (batch 1)',
-               ['size', 'flip-test L1 ms', 'flip-free MDN3 ms', 'MDN3 / flip L1']),
+    inference=('Inference, packed image to predictions in image pixels (batch 1, untrained heads)',
+               ['size', 'refine', 'flip-test L1 ms', 'flip-free MDN3 ms', 'MDN3 / flip L1']),
     decode=('Decoding (top-100 centres, K = 17) as a share of the forward pass (batch 1)',
             ['size', 'head', 'heatmaps', 'refine', 'people decoded', 'forward ms', 'decode ms',
              'decode % of forward']),

@@ -30,8 +30,8 @@ def test_quick_run_writes_every_row(tmp_path):
     assert train[0][4] == '1.000'  # L1 against itself, round by round
     memory = {r[2]: int(r[5]) for r in train}
     assert memory['L1'] < memory['MDN3'] < memory['MDN5']  # more output channels, more memory
-    assert [r[0] for r in inference] == ['tiny 128'] and all(re.fullmatch(r'[\d.]+ \([\d.]+-[\d.]+\)', c)
-                                                              for c in inference[0][1:3])
+    assert [r[:2] for r in inference] == [['tiny 128', 'on'], ['tiny 128', 'off']]
+    assert all(re.fullmatch(r'[\d.]+ \([\d.]+-[\d.]+\)', c) for r in inference for c in r[2:4])
     assert [tuple(r[1:4]) for r in decode] == [(head, maps, refine) for head in ('MDN3', 'L1')
                                                for maps in ('annotated', 'untrained') for refine in ('on', 'off')]
     # the untrained head's heatmaps (about 0.1 everywhere) give nearly the top-100; the annotated people a few

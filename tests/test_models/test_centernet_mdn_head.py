@@ -117,3 +117,19 @@ def test_component_fields_agree_with_chosen(rule):
             assert (p.components == 2).all()
         # the components differ (else the check above could not tell them apart)
         assert np.abs(p.component_keypoints[:, 0] - p.component_keypoints[:, 1]).max() > 1
+
+
+def test_prediction_runs_only_the_last_stack():
+    model = MODELS.build(tiny_estimator_cfg(3, INPUT)).eval()
+    calls = []
+    for i, stack in enumerate(model.head.stacks):
+        stack.register_forward_hook(lambda *_, i=i: calls.append(i))
+        for layer in stack.values():
+            layer.register_forward_hook(lambda *_, i=i: calls.append(i))
+    with torch.no_grad():
+        model.test_step(coco_mini_batch(INPUT, train=False, n=1))
+    assert calls and set(calls) == {1}
+    feats = [torch.randn(1, 16, 32, 32) for _ in range(2)]
+    last = model.head.forward_last(feats)
+    for name, maps in model.head.forward(feats)[-1].items():
+        torch.testing.assert_close(last[name], maps)

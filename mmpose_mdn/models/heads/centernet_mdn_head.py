@@ -30,15 +30,19 @@ def heatmap_probs(logits: Tensor) -> Tensor:
 
 
 def gather(maps: Tensor, indices: Tensor) -> Tensor:
-    """Values of (B, C, H, W) maps at flat batch indices b*H*W + y*W + x: (*indices.shape, C)."""
+    """Values of (B, C, H, W) maps at flat batch indices b*H*W + y*W + x: (*indices.shape, C). Indexes the maps in
+    place: a channels-last copy of the whole maps (and of their gradient) costs more than the loss itself."""
     B, C, H, W = maps.shape
-    return maps.permute(0, 2, 3, 1).reshape(B * H * W, C)[indices]
+    return maps.flatten(2)[indices // (H * W), :, indices % (H * W)]
 
 
 def gather_per_keypoint(maps: Tensor, indices: Tensor) -> Tensor:
-    """Keypoint k's (x, y) channels of (B, K*2, H, W) maps at its flat batch index indices[:, k]: (P, K, 2)."""
+    """Keypoint k's (x, y) channels 2k, 2k+1 of (B, K*2, H, W) maps at its flat batch index indices[:, k]:
+    (P, K, 2)."""
+    B, C, H, W = maps.shape
     K = indices.shape[1]
-    return gather(maps, indices).view(-1, K, K, 2)[:, torch.arange(K), torch.arange(K)]
+    channels = 2 * torch.arange(K, device=maps.device)[:, None] + torch.arange(2, device=maps.device)  # (K, 2)
+    return maps.flatten(2)[(indices // (H * W))[..., None], channels, (indices % (H * W))[..., None]]
 
 
 @MODELS.register_module()
@@ -132,6 +136,11 @@ class CenterNetMDNHead(BaseHead):
                  for name, layer in stack.items()}
                 for stack, x in zip(self.stacks, feats[-self.num_stacks:])]
 
+    def forward_last(self, feats: Features) -> Dict[str, Tensor]:
+        """The last stack's raw maps (B, C, H, W): all that prediction reads, so the other stacks' branches are not
+        run at test time."""
+        return {name: layer(feats[-1]) for name, layer in self.stacks[-1].items()}
+
     # ---------------------------------------------------------------- training
     def loss(self, feats: Features, batch_data_samples: OptSampleList, train_cfg: ConfigType = {}) -> dict:
         """Losses of every stack, averaged over stacks (the paper's eq. 6 with the configured weights)."""
@@ -224,7 +233,7 @@ class CenterNetMDNHead(BaseHead):
         if test_cfg.get('flip_test', False):
             maps = self._flip_average(feats, batch_data_samples[0].metainfo['flip_indices'])
         else:
-            maps = self.forward(feats)[-1]
+            maps = self.forward_last(feats)
             maps['centre_heatmap'] = heatmap_probs(maps['centre_heatmap'])
             maps['keypoint_heatmaps'] = heatmap_probs(maps['keypoint_heatmaps'])
         return self.predict_by_feat(maps, test_cfg)
@@ -271,7 +280,7 @@ class CenterNetMDNHead(BaseHead):
     def _flip_average(self, feats: Sequence[Features], flip_indices: List[int]) -> Dict[str, Tensor]:
         """Average the original and the horizontally flipped input's maps (CenterNet's flip test): heatmaps,
         box sizes and keypoint offsets (x negated, left/right swapped); sub-pixel offsets from the original."""
-        orig, flipped = (self.forward(f)[-1] for f in feats)
+        orig, flipped = (self.forward_last(f) for f in feats)
         return dict(
             centre_heatmap=(heatmap_probs(orig['centre_heatmap']) +
                             flip_heatmaps(heatmap_probs(flipped['centre_heatmap']), shift_heatmap=False)) / 2,
