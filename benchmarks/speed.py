@@ -1,6 +1,7 @@
 """Speed of the MDN head against the L1 base model, measured side by side in one process (CPU).
 
-    .venv/bin/python benchmarks/speed.py            # every size -> benchmarks/speed.md
+    .venv/bin/python benchmarks/speed.py --baseline benchmarks/results/speed_before_311ca8e.md
+                                                    # every size -> benchmarks/speed.md, with a before/after table
     .venv/bin/python benchmarks/speed.py --quick    # the tiny hourglass at 128, few repeats (under a minute)
 
 Per size (backbone, input), the models are built from the base (L1) config of that backbone with the head's
@@ -292,6 +293,39 @@ HEADERS = dict(
 )
 
 
+def read_tables(text: str) -> Dict[str, List[List[str]]]:
+    """Section title -> rows (cells) of the tables of a Markdown file this script wrote."""
+    out, title = {}, None
+    for line in text.splitlines():
+        if line.startswith('## '):
+            title = line[3:]
+            out[title] = []
+        elif line.startswith('| ') and title and not line.startswith(('| size', '| ---')):
+            out[title].append([cell.strip() for cell in line.strip('|').split('|')])
+    return out
+
+
+# section -> (key columns, compared column) of the before/after table
+COMPARED = dict(train=((0, 2), 4), inference=((0, 1), 4), decode=((0, 1, 2, 3), 7), targets=((0, 1), 2))
+
+
+def comparison(rows: dict, baseline: Path) -> List[str]:
+    """Rows of the before/after table: each row of the baseline run (the same script on an older commit) beside
+    this run's row with the same key."""
+    before = read_tables(baseline.read_text())
+    name = baseline.relative_to(ROOT) if baseline.is_relative_to(ROOT) else baseline
+    lines = [f'## Before and after: `{name}` (before) vs this run', '',
+             '| table | row | compared | before | after |', '| --- | --- | --- | --- | --- |']
+    for key, (cols, col) in COMPARED.items():
+        title, header = HEADERS[key]
+        after = {tuple(r[c] for c in cols): r[col] for r in rows.get(key, [])}
+        for row in before.get(title, []):
+            k = tuple(row[c] for c in cols)
+            if k in after:
+                lines.append(f'| {key} | {" / ".join(k)} | {header[col]} | {row[col]} | {after[k]} |')
+    return lines + ['']
+
+
 def markdown(rows: dict, args, started: str, load: tuple, elapsed: float) -> str:
     cpu = next((line.split(':', 1)[1].strip() for line in Path('/proc/cpuinfo').read_text().splitlines()
                 if line.startswith('model name')), platform.processor()) if Path('/proc/cpuinfo').exists() else \
@@ -314,6 +348,8 @@ def markdown(rows: dict, args, started: str, load: tuple, elapsed: float) -> str
         lines += [f'## {title}', '', '| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
         lines += ['| ' + ' | '.join(map(str, row)) + ' |' for row in rows[key]]
         lines.append('')
+    if args.baseline:
+        lines += comparison(rows, args.baseline.resolve())
     return '\n'.join(lines)
 
 
@@ -324,6 +360,8 @@ def main(argv=None) -> dict:
     parser.add_argument('--sizes', nargs='+', help='size labels to run, e.g. "tiny 128" (default: all)')
     parser.add_argument('--threads', type=int, default=1, help='torch.set_num_threads. Defaults to 1')
     parser.add_argument('--out', type=Path, default=ROOT / 'benchmarks' / 'speed.md', help='Markdown output')
+    parser.add_argument('--baseline', type=Path,
+                        help='a Markdown file of this script run on an older commit: adds a before/after table')
     args = parser.parse_args(argv)
     if not (DATA / 'coco_mini').is_dir():
         raise SystemExit(f'{DATA / "coco_mini"} is absent: set MDN_DATA to the folder holding coco_mini/')
