@@ -212,6 +212,7 @@ class CenterNetPose(BaseKeypointCodec):
         """One image's output maps (C, H, W) by branch name -> its people: :meth:`batch_decode` of a batch of one."""
         return self.batch_decode({name: maps[None] for name, maps in outputs.items()}, offset_decoder)[0]
 
+    @torch.no_grad()
     def batch_decode(self,
                      outputs: Dict[str, Tensor],
                      offset_decoder: Optional[OffsetDecoder] = None) -> List[Dict[str, Tensor]]:
@@ -234,6 +235,8 @@ class CenterNetPose(BaseKeypointCodec):
                 (each decoded and refined alike; without ``offsets`` the chosen are component ``components``
                 (B, k)'s) and further per-person fields (B, k, ...) passed through. Defaults to reading
                 C = K*2 offsets, (x, y) per keypoint
+
+        Decoding is not differentiable (top-k, snapping): it runs without autograd.
 
         Returns:
             list[dict]: per image, ``keypoints`` (N, K, 2), ``keypoint_scores`` (N, K) (the keypoint heatmap at

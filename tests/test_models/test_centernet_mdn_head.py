@@ -133,3 +133,20 @@ def test_prediction_runs_only_the_last_stack():
     last = model.head.forward_last(feats)
     for name, maps in model.head.forward(feats)[-1].items():
         torch.testing.assert_close(last[name], maps)
+
+
+def test_test_cfg_checked_once_per_value():
+    head = MODELS.build(tiny_estimator_cfg(3, INPUT)).head.eval()
+    checked = []
+    check = head.check_test_cfg
+    head.check_test_cfg = lambda cfg: (checked.append(dict(cfg)), check(cfg))
+    maps = {k: v.sigmoid() if 'heatmap' in k else v
+            for k, v in head.forward_last([torch.randn(1, 16, 32, 32)]).items()}  # with autograd on
+    cfg = dict(component='max')
+    for _ in range(3):
+        head.predict_by_feat(maps, cfg)
+    cfg['component'] = 1  # changed in place (as a hook may do): checked again
+    head.predict_by_feat(maps, cfg)
+    assert checked == [dict(component='max'), dict(component=1)]
+    with pytest.raises(ValueError, match='test_cfg.component'):
+        head.predict_by_feat(maps, dict(component=7))

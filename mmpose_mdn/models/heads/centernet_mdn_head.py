@@ -170,9 +170,8 @@ class CenterNetMDNHead(BaseHead):
 
     def loss_by_feat(self, outs: List[Dict[str, Tensor]], targets: Dict[str, Tensor]) -> Dict[str, Tensor]:
         """Losses of the stacks' raw maps (:meth:`forward`) against :meth:`get_targets`, averaged over stacks."""
-        heatmaps, centre_inds, kpt_weights = targets['heatmaps'], targets['centre_indices'], targets[
-            'keypoint_weights']
-        kpt_offsets = targets['keypoint_offsets']
+        heatmaps, centre_inds = targets['heatmaps'], targets['centre_indices']
+        kpt_offsets, kpt_weights = targets['keypoint_offsets'], targets['keypoint_weights']
         P, K = kpt_weights.shape
         losses = dict()
         for out in outs:
@@ -212,8 +211,8 @@ class CenterNetMDNHead(BaseHead):
 
     # ---------------------------------------------------------------- inference
     def check_test_cfg(self, test_cfg: ConfigType) -> None:
-        """Refuse a ``test_cfg`` this head cannot apply, naming the field to fix (:meth:`predict` checks each
-        distinct ``test_cfg`` once)."""
+        """Refuse a ``test_cfg`` this head cannot apply, naming the field to fix (:meth:`predict` and
+        :meth:`predict_by_feat` check a ``test_cfg`` once, not on every call)."""
         if self.decoder is None:
             raise ValueError('CenterNetMDNHead.predict needs a decoder (the CenterNetPose codec): set head.decoder')
         if self.is_mdn:
@@ -225,11 +224,15 @@ class CenterNetMDNHead(BaseHead):
         elif {'component', 'ignore_components'} & set(test_cfg):
             raise ValueError('test_cfg.component / ignore_components need an MDN head (num_components set)')
 
-    def predict(self, feats: Features, batch_data_samples: OptSampleList, test_cfg: ConfigType = {}) -> Predictions:
-        """Decode people per image from the last stack (or the flip-averaged maps with ``flip_test``)."""
+    def _check_once(self, test_cfg: ConfigType) -> None:
+        """:meth:`check_test_cfg` unless this ``test_cfg`` (by value) was the last one checked."""
         if test_cfg != self._checked_test_cfg:
             self.check_test_cfg(test_cfg)
             self._checked_test_cfg = copy.deepcopy(test_cfg)
+
+    def predict(self, feats: Features, batch_data_samples: OptSampleList, test_cfg: ConfigType = {}) -> Predictions:
+        """Decode people per image from the last stack (or the flip-averaged maps with ``flip_test``)."""
+        self._check_once(test_cfg)
         if test_cfg.get('flip_test', False):
             maps = self._flip_average(feats, batch_data_samples[0].metainfo['flip_indices'])
         else:
@@ -252,6 +255,7 @@ class CenterNetMDNHead(BaseHead):
             ones), ``component_keypoint_scores`` (N, M, K) and ``component_sigmas`` (N, M, 2). Sigma is the
             mixture's scale in model-input pixels (the keypoint's std is sigma * v_k).
         """
+        self._check_once(test_cfg)
         maps = {name: m.float() for name, m in maps.items()}
         offset_decoder = partial(self.decode_mixture, test_cfg=test_cfg) if self.is_mdn else None
         preds = []
