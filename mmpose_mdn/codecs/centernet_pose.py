@@ -38,17 +38,18 @@ def draw_gaussians(heatmaps: Tensor, channels: np.ndarray, centres: np.ndarray, 
     if not len(radii):
         return heatmaps
     R = int(radii.max())
-    d = torch.arange(-R, R + 1, dtype=torch.float32)
+    steps = torch.arange(-R, R + 1)  # the pixel offsets of the largest kernel
+    d = steps.float()
     sigma = (2 * radii + 1) / 6
     denom = torch.from_numpy(2 * sigma * sigma).float()[:, None, None]  # as mmdet's Python float, in float32
     gauss = (-((d * d)[None, :, None] + (d * d)[None, None, :]) / denom).exp()  # (G, dy, dx)
     gauss[gauss < torch.finfo(torch.float32).eps] = 0  # each kernel's maximum is exp(0) = 1
     gauss = gauss * torch.from_numpy(peaks).float()[:, None, None]
     r = torch.from_numpy(radii)[:, None, None]
-    x = torch.from_numpy(centres[:, 0])[:, None, None] + d.long()[None, None, :]
-    y = torch.from_numpy(centres[:, 1])[:, None, None] + d.long()[None, :, None]
-    inside = ((d.long().abs()[None, None, :] <= r) & (d.long().abs()[None, :, None] <= r) & (x >= 0) & (x < W)
-              & (y >= 0) & (y < H))
+    x = torch.from_numpy(centres[:, 0])[:, None, None] + steps[None, None, :]
+    y = torch.from_numpy(centres[:, 1])[:, None, None] + steps[None, :, None]
+    inside = ((steps.abs()[None, None, :] <= r) & (steps.abs()[None, :, None] <= r) & (x >= 0) & (x < W) & (y >= 0)
+              & (y < H))
     index = (torch.from_numpy(channels)[:, None, None] * H + y) * W + x
     heatmaps.view(-1).scatter_reduce_(0, index[inside], gauss[inside], 'amax')
     return heatmaps
