@@ -24,7 +24,8 @@ Every measured function runs ``warmup`` times, then ``repeats`` rounds in which 
 order; the table gives the median and min-max, and a ratio is the median of the per-round ratios (both measured
 in the same round). Times are the CPU time of the calling thread (``time.thread_time``): with
 ``torch.set_num_threads(1)`` all of torch's work runs on it, and on a shared, loaded machine the CPU time does not
-count the waits for a core that wall time would. ``--only`` limits the sections.
+count the waits for a core that wall time would (with ``--threads`` above 1, wall time is measured instead).
+``--only`` limits the sections.
 """
 import argparse
 import copy
@@ -48,6 +49,7 @@ DATA = Path(os.environ.get('MDN_DATA', ROOT.parent / 'shared' / 'data'))
 SECTIONS = ('train', 'inference', 'decode', 'components', 'targets')
 COMPONENTS = (1, 2, 3, 5)
 PEOPLE = (1, 8, 32, 64)
+CLOCK = time.thread_time  # main() switches to wall time when torch runs on several threads
 DECODE_REPEATS = 10  # decoding, component selection and encoding are cheap: timed this often at every size
 
 
@@ -84,9 +86,9 @@ def timed_rounds(fns: Dict[str, Callable[[], object]], warmup: int, repeats: int
     names, times = list(fns), {name: [] for name in fns}
     for r in range(repeats):
         for name in names[r % len(names):] + names[:r % len(names)]:
-            start = time.thread_time()
+            start = CLOCK()
             fns[name]()
-            times[name].append(time.thread_time() - start)
+            times[name].append(CLOCK() - start)
     return times
 
 
@@ -336,11 +338,13 @@ def markdown(rows: dict, args, started: str, load: tuple, elapsed: float) -> str
         f'Produced by `{command}` on {started} in {elapsed / 60:.1f} min.', '',
         f'- machine: {cpu}, {os.cpu_count()} cores visible, {platform.system()} {platform.release()}; '
         f'torch {torch.__version__}, `torch.set_num_threads({args.threads})`',
-        f'- load average (1 min) at the start and the end: {load[0]:.1f} / {load[1]:.1f} on {os.cpu_count()} cores: '
-        'the machine was shared and loaded',
-        '- no GPU was lent to this run: the GPU rows of the issue (LargeHG at 512, fp32 vs AMP) are not measured',
-        '- timing: CPU time of the measuring thread (all of torch\'s work runs on it with one thread; a loaded '
-        'machine\'s waits for a core are not counted); warm-up calls, then rounds of one call per function in a '
+        f'- load average (1 min) at the start and the end: {load[0]:.1f} / {load[1]:.1f} on {os.cpu_count()} cores'
+        + (': other work shared the machine' if max(load) > 1 else ''),
+        ('- no GPU on this machine' if not torch.cuda.is_available() else '- a GPU is present but not used') +
+        ': CPU only, the GPU figures (LargeHG at 512, fp32 vs AMP) are not measured',
+        ('- timing: CPU time of the measuring thread (all of torch\'s work runs on it with one thread; a loaded '
+         'machine\'s waits for a core are not counted)' if args.threads == 1 else '- timing: wall time') + '; '
+        'warm-up calls, then rounds of one call per function in a '
         'rotated order; median (min-max); ratios are medians of per-round ratios', '']
     for key, (title, header) in HEADERS.items():
         if key not in rows:
@@ -366,6 +370,8 @@ def main(argv=None) -> dict:
     if not (DATA / 'coco_mini').is_dir():
         raise SystemExit(f'{DATA / "coco_mini"} is absent: set MDN_DATA to the folder holding coco_mini/')
     torch.set_num_threads(args.threads)
+    global CLOCK
+    CLOCK = time.thread_time if args.threads == 1 else time.perf_counter
     sys.path.insert(0, str(ROOT))
     import mmpose_mdn  # noqa: F401  registers the plugin
     from mmengine.config import Config
