@@ -1,11 +1,10 @@
 """CenterNet multi-person pose targets (Zhou et al., "Objects as Points", 2019) and their decoding."""
-from math import ceil
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
-from mmdet.models.utils.gaussian_target import (gaussian_radius, gen_gaussian_target, get_local_maximum,
-                                                get_topk_from_heatmap, transpose_and_gather_feat)
+import torch.nn.functional as F
+from mmdet.models.utils.gaussian_target import get_topk_from_heatmap
 from mmpose.codecs.base import BaseKeypointCodec
 from mmpose.registry import KEYPOINT_CODECS
 from torch import Tensor
@@ -15,6 +14,62 @@ from torch import Tensor
 IGNORE_PEAK = 0.9999
 # the keypoint-offset channels gathered at the top-k centres (B, k, C) -> offsets and per-person fields
 OffsetDecoder = Callable[[Tensor], Dict[str, Tensor]]
+
+
+def gaussian_radii(heights: np.ndarray, widths: np.ndarray, min_overlap: float) -> np.ndarray:
+    """mmdet's ``gaussian_radius`` (CornerNet's rule) of many boxes at once, truncated to int >= 0 as CenterNet
+    does: the same float64 operations, so the same radii."""
+    h, w = heights.astype(np.float64), widths.astype(np.float64)
+    b1, c1 = h + w, w * h * (1 - min_overlap) / (1 + min_overlap)
+    r1 = (b1 - np.sqrt(b1**2 - 4 * c1)) / 2
+    b2, c2 = 2 * (h + w), (1 - min_overlap) * w * h
+    r2 = (b2 - np.sqrt(b2**2 - 4 * 4 * c2)) / (2 * 4)
+    a3, b3, c3 = 4 * min_overlap, -2 * min_overlap * (h + w), (min_overlap - 1) * w * h
+    r3 = (b3 + np.sqrt(b3**2 - 4 * a3 * c3)) / (2 * a3)
+    return np.maximum(np.trunc(np.minimum(np.minimum(r1, r2), r3)), 0).astype(np.int64)
+
+
+def draw_gaussians(heatmaps: Tensor, channels: np.ndarray, centres: np.ndarray, radii: np.ndarray,
+                   peaks: np.ndarray) -> Tensor:
+    """mmdet's ``gen_gaussian_target`` for G Gaussians at once, in place: heatmaps (C, H, W) = the maximum of
+    themselves and ``peaks[g] * exp(-(dx^2 + dy^2) / (2 sigma_g^2))`` within ``radii[g]`` of ``centres[g]`` (G, 2)
+    (x, y) in channel ``channels[g]``, sigma_g = (2 r_g + 1) / 6, values below float32's eps set to 0."""
+    C, H, W = heatmaps.shape
+    if not len(radii):
+        return heatmaps
+    R = int(radii.max())
+    steps = torch.arange(-R, R + 1)  # the pixel offsets of the largest kernel
+    d = steps.float()
+    sigma = (2 * radii + 1) / 6
+    denom = torch.from_numpy(2 * sigma * sigma).float()[:, None, None]  # as mmdet's Python float, in float32
+    gauss = (-((d * d)[None, :, None] + (d * d)[None, None, :]) / denom).exp()  # (G, dy, dx)
+    gauss[gauss < torch.finfo(torch.float32).eps] = 0  # each kernel's maximum is exp(0) = 1
+    gauss = gauss * torch.from_numpy(peaks).float()[:, None, None]
+    r = torch.from_numpy(radii)[:, None, None]
+    x = torch.from_numpy(centres[:, 0])[:, None, None] + steps[None, None, :]
+    y = torch.from_numpy(centres[:, 1])[:, None, None] + steps[None, :, None]
+    inside = ((steps.abs()[None, None, :] <= r) & (steps.abs()[None, :, None] <= r) & (x >= 0) & (x < W) & (y >= 0)
+              & (y < H))
+    index = (torch.from_numpy(channels)[:, None, None] * H + y) * W + x
+    heatmaps.view(-1).scatter_reduce_(0, index[inside], gauss[inside], 'amax')
+    return heatmaps
+
+
+def local_maximum(heatmaps: Tensor) -> Tensor:
+    """The heatmaps (B, C, H, W) where a value is the maximum of its 3x3 neighbourhood, else 0 (mmdet's
+    ``get_local_maximum``), with the 3x3 maximum taken as a row then a column maximum: about 25x faster on CPU than
+    ``max_pool2d``."""
+    padded = F.pad(heatmaps, (1, 1, 1, 1), value=float('-inf'))
+    rows = torch.maximum(torch.maximum(padded[..., :-2], padded[..., 1:-1]), padded[..., 2:])
+    hmax = torch.maximum(torch.maximum(rows[..., :-2, :], rows[..., 1:-1, :]), rows[..., 2:, :])
+    return heatmaps * (hmax == heatmaps)
+
+
+def gather_at(maps: Tensor, indices: Tensor) -> Tensor:
+    """Values of maps (B, C, H, W) at flat pixel indices (B, k): (B, k, C). Unlike mmdet's
+    ``transpose_and_gather_feat`` it does not copy the whole maps into channels-last first."""
+    B, C = maps.shape[:2]
+    return maps.flatten(2).gather(2, indices[:, None].expand(B, C, indices.shape[1])).transpose(1, 2)
 
 
 @KEYPOINT_CODECS.register_module()
@@ -128,14 +183,16 @@ class CenterNetPose(BaseKeypointCodec):
         order = np.argsort(-(sizes[:, 0] * sizes[:, 1]) * positive, kind='stable')
         regress = order[:int(positive.sum())][:self.max_instances]
 
-        heatmaps = torch.zeros((1 + K, H, W), dtype=torch.float32)
-        radii = np.zeros(N, dtype=np.int64)
-        for n in np.flatnonzero(has_box):
-            radii[n] = max(0, int(gaussian_radius((ceil(sizes[n, 1]), ceil(sizes[n, 0])), self.min_overlap)))
-            ct = centres[n].astype(np.int64).tolist()
-            gen_gaussian_target(heatmaps[0], ct, radii[n], k=1 if positive[n] else IGNORE_PEAK)
-            for k in np.flatnonzero(usable[n]):
-                gen_gaussian_target(heatmaps[1 + k], kpts[n, k].astype(np.int64).tolist(), radii[n])
+        # the Gaussians: each person's centre (channel 0) and usable keypoints (channel 1 + k), the person's radius
+        people = np.flatnonzero(has_box)
+        radii = gaussian_radii(np.ceil(sizes[people, 1]), np.ceil(sizes[people, 0]), self.min_overlap)
+        person, kpt = np.nonzero(usable[people])
+        heatmaps = draw_gaussians(
+            torch.zeros((1 + K, H, W), dtype=torch.float32),
+            channels=np.concatenate([np.zeros(len(people), np.int64), 1 + kpt]),
+            centres=np.concatenate([centres[people], kpts[people[person], kpt]]).astype(np.int64),
+            radii=np.concatenate([radii, radii[person]]),
+            peaks=np.concatenate([np.where(positive[people], 1, IGNORE_PEAK), np.ones(len(kpt))]))
 
         ct_int = centres[regress].astype(np.int64).astype(np.float32)  # (N', 2)
         weights = usable[regress].astype(np.float32)
@@ -156,6 +213,7 @@ class CenterNetPose(BaseKeypointCodec):
         """One image's output maps (C, H, W) by branch name -> its people: :meth:`batch_decode` of a batch of one."""
         return self.batch_decode({name: maps[None] for name, maps in outputs.items()}, offset_decoder)[0]
 
+    @torch.no_grad()
     def batch_decode(self,
                      outputs: Dict[str, Tensor],
                      offset_decoder: Optional[OffsetDecoder] = None) -> List[Dict[str, Tensor]]:
@@ -174,9 +232,12 @@ class CenterNetPose(BaseKeypointCodec):
                 (B, 2, H, W), ``keypoint_offset`` (B, C, H, W), ``keypoint_subpixel_offset`` (B, K*2, H, W,
                 optional)
             offset_decoder (callable, optional): the ``keypoint_offset`` values at the top-k centres (B, k, C)
-                -> dict with ``offsets`` (B, k, K, 2), optionally ``component_offsets`` (B, k, M, K, 2)
-                (decoded and refined like ``offsets``) and further per-person fields (B, k, ...) passed
-                through. Defaults to reading C = K*2 offsets, (x, y) per keypoint
+                -> dict with the chosen ``offsets`` (B, k, K, 2) and/or ``component_offsets`` (B, k, M, K, 2)
+                (each decoded and refined alike; without ``offsets`` the chosen are component ``components``
+                (B, k)'s) and further per-person fields (B, k, ...) passed through. Defaults to reading
+                C = K*2 offsets, (x, y) per keypoint
+
+        Decoding is not differentiable (top-k, snapping): it runs without autograd.
 
         Returns:
             list[dict]: per image, ``keypoints`` (N, K, 2), ``keypoint_scores`` (N, K) (the keypoint heatmap at
@@ -189,17 +250,25 @@ class CenterNetPose(BaseKeypointCodec):
         keypoint_heatmaps = outputs.get('keypoint_heatmaps')
         B, _, H, W = centre_heatmap.shape
         topk = min(self.decode_topk, H * W)
-        scores, inds, _, ys, xs = get_topk_from_heatmap(get_local_maximum(centre_heatmap), k=topk)
+        scores, inds, _, ys, xs = get_topk_from_heatmap(local_maximum(centre_heatmap), k=topk)
+        # peaks come best first: only the first k' (the most people any image keeps) are decoded
+        topk = int((scores >= self.decode_score_thr).sum(1).max())
+        scores, inds, ys, xs = scores[:, :topk], inds[:, :topk], ys[:, :topk], xs[:, :topk]
         centre_px = torch.stack([xs, ys.float()], dim=-1)  # (B, k, 2)
-        sizes = transpose_and_gather_feat(outputs['box_size'], inds)
-        centres = centre_px + transpose_and_gather_feat(outputs['centre_offset'], inds)
+        sizes = gather_at(outputs['box_size'], inds)
+        centres = centre_px + gather_at(outputs['centre_offset'], inds)
         bboxes = torch.cat([centres - sizes / 2, centres + sizes / 2], dim=-1)  # (B, k, 4)
-        raw = transpose_and_gather_feat(outputs['keypoint_offset'], inds)  # (B, k, C)
+        raw = gather_at(outputs['keypoint_offset'], inds)  # (B, k, C)
         people = dict(offset_decoder(raw)) if offset_decoder else dict(offsets=raw.unflatten(-1, (-1, 2)))
 
-        offsets = people.pop('offsets')[:, :, None]  # (B, k, 1, K, 2): the chosen, then every component's
+        # the hypotheses (B, k, J, K, 2): the chosen offsets where given, then every component's
+        chosen_given = 'offsets' in people
+        if not chosen_given and not {'component_offsets', 'components'} <= set(people):
+            raise ValueError('the offset_decoder must return offsets, or component_offsets and components')
+        hypotheses = [people.pop('offsets')[:, :, None]] if chosen_given else []
         if 'component_offsets' in people:
-            offsets = torch.cat([offsets, people.pop('component_offsets')], dim=2)
+            hypotheses.append(people.pop('component_offsets'))
+        offsets = torch.cat(hypotheses, dim=2)
         J, K = offsets.shape[2:4]
         kpts = (centre_px[:, :, None, None] + offsets).flatten(1, 2)  # (B, k*J, K, 2)
         if keypoint_heatmaps is not None:
@@ -211,13 +280,18 @@ class CenterNetPose(BaseKeypointCodec):
             kpt_scores = keypoint_heatmaps.flatten(2).gather(2, flat.transpose(1, 2)).transpose(1, 2)
         else:
             kpt_scores = scores.repeat_interleave(J, dim=1)[..., None].expand(B, topk * J, K)
-        kpts, kpt_scores = kpts.unflatten(1, (topk, J)), kpt_scores.unflatten(1, (topk, J))
+        kpts, kpt_scores = kpts.unflatten(1, (topk, J)) * self.stride, kpt_scores.unflatten(1, (topk, J))
 
-        decoded = dict(keypoints=kpts[:, :, 0] * self.stride, keypoint_scores=kpt_scores[:, :, 0],
-                       bboxes=bboxes * self.stride, bbox_scores=scores, indices=inds)
-        if J > 1:
-            decoded.update(component_keypoints=kpts[:, :, 1:] * self.stride,
-                           component_keypoint_scores=kpt_scores[:, :, 1:])
+        decoded = dict(bboxes=bboxes * self.stride, bbox_scores=scores, indices=inds)
+        if chosen_given:  # hypothesis 0
+            decoded.update(keypoints=kpts[:, :, 0], keypoint_scores=kpt_scores[:, :, 0])
+            kpts, kpt_scores = kpts[:, :, 1:], kpt_scores[:, :, 1:]
+        else:  # the chosen component's
+            index = people['components'][:, :, None, None]  # (B, k, 1, 1)
+            decoded.update(keypoints=kpts.gather(2, index[..., None].expand(B, topk, 1, K, 2)).squeeze(2),
+                           keypoint_scores=kpt_scores.gather(2, index.expand(B, topk, 1, K)).squeeze(2))
+        if kpts.shape[2]:
+            decoded.update(component_keypoints=kpts, component_keypoint_scores=kpt_scores)
         decoded.update(people)
         keep = scores >= self.decode_score_thr
         return [{name: value[b, keep[b]] for name, value in decoded.items()} for b in range(B)]
@@ -234,18 +308,26 @@ class CenterNetPose(BaseKeypointCodec):
         """
         B, N, K, _ = kpts.shape
         H, W = heatmaps.shape[-2:]
-        peaks = get_local_maximum(heatmaps).flatten(2)  # (B, K, H*W)
-        cand_scores, cand_inds = peaks.topk(min(self.decode_topk, H * W), dim=-1)  # (B, K, C)
-        C = cand_inds.shape[-1]
+        peaks = local_maximum(heatmaps).flatten(2)  # (B, K, H*W)
+        cand_scores, cand_inds = peaks.topk(min(self.decode_topk, H * W), dim=-1)  # (B, K, C), best first
+        C = int((cand_scores >= self.refine_score_thr).sum(-1).max())  # peaks below the threshold never snap
+        if C == 0:
+            return kpts
+        cand_scores, cand_inds = cand_scores[..., :C], cand_inds[..., :C]
         cand = torch.stack([(cand_inds % W).float(), (cand_inds // W).float()], dim=-1)  # (B, K, C, 2)
         if subpixel_offsets is not None:
             sub = subpixel_offsets.reshape(B, K, 2, H * W).gather(3, cand_inds[:, :, None].expand(B, K, 2, C))
             cand = cand + sub.transpose(2, 3)
-        dist = (kpts[:, :, :, None] - cand[:, None]).norm(dim=-1)  # (B, N, K, C)
-        dist = dist.masked_fill((cand_scores < self.refine_score_thr)[:, None], float('inf'))
-        min_dist, nearest = dist.min(dim=-1)  # (B, N, K)
-        snapped = cand[:, None].expand(B, N, K, C, 2).gather(3, nearest[..., None, None].expand(B, N, K, 1,
-                                                                                              2)).squeeze(3)
+        # squared distances (B, K, C, N), x and y apart, into contiguous outputs: torch would give the broadcast
+        # difference of a (.., 1, N) and a (.., C, 1) tensor a permuted layout that is ~10x slower on CPU
+        pts = kpts.permute(3, 0, 2, 1)[:, :, :, None]  # (2, B, K, 1, N)
+        cxy = cand.permute(3, 0, 1, 2)[..., None]  # (2, B, K, C, 1)
+        cxy = cxy.masked_fill((cand_scores < self.refine_score_thr)[..., None], float('inf'))  # never nearest
+        dist2, dy2 = (torch.sub(pts[a], cxy[a], out=kpts.new_empty(B, K, C, N)).square_() for a in (0, 1))
+        dist2.add_(dy2)
+        min_dist2, nearest = dist2.min(dim=2)  # (B, K, N)
+        snapped = cand.gather(2, nearest[..., None].expand(B, K, N, 2)).transpose(1, 2)  # (B, N, K, 2)
+        min_dist = min_dist2.sqrt().transpose(1, 2)  # (B, N, K)
         x1, y1, x2, y2 = (bboxes[..., i, None] for i in range(4))  # (B, N, 1) each
         ok = ((min_dist <= self.refine_dist_ratio * torch.maximum(x2 - x1, y2 - y1))
               & (snapped[..., 0] >= x1) & (snapped[..., 0] <= x2) & (snapped[..., 1] >= y1)

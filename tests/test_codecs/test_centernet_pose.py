@@ -160,3 +160,55 @@ def test_per_sample_decode_matches_batch_decode():
         assert set(single) == set(batch[b])
         for name, value in single.items():
             torch.testing.assert_close(value, batch[b][name])
+
+
+@pytest.mark.parametrize('refine', [True, False])
+def test_maps_without_people_decode_to_none(refine):
+    codec = CenterNetPose(input_size=(64, 64), refine=refine)
+    maps = dense_maps(codec, encode(codec, [person(10, 10, 30, 40)]))
+    maps['centre_heatmap'] = torch.zeros_like(maps['centre_heatmap'])
+    (out, ) = codec.batch_decode(maps)
+    assert out['keypoints'].shape == (0, K, 2) and out['keypoint_scores'].shape == (0, K)
+    assert out['bboxes'].shape == (0, 4) and out['bbox_scores'].shape == (0, )
+
+
+def test_local_maximum_is_mmdets():
+    from mmdet.models.utils.gaussian_target import get_local_maximum
+
+    from mmpose_mdn.codecs.centernet_pose import local_maximum
+    torch.manual_seed(0)
+    heatmaps = torch.rand(2, 17, 24, 40).round(decimals=1)  # ties between neighbours included
+    torch.testing.assert_close(local_maximum(heatmaps), get_local_maximum(heatmaps), rtol=0, atol=0)
+
+
+def test_heatmaps_equal_mmdets_gaussians_drawn_one_by_one():
+    """The vectorised heatmaps are mmdet's ``gen_gaussian_target`` drawn person by person, keypoint by keypoint
+    (CenterNet's loop), to the bit: 64 people of every size, overlapping, at the map's borders, some ignored."""
+    from math import ceil
+
+    from mmdet.models.utils.gaussian_target import gen_gaussian_target
+    codec = CenterNetPose(input_size=(192, 128), stride=4)
+    rng = np.random.default_rng(0)
+    people = [person(*rng.uniform(0, 170, 2), *rng.uniform(2, 180, 2)) for _ in range(64)]
+    kpts, vis, boxes = (np.stack(x) for x in zip(*people))
+    vis[rng.random(vis.shape) < 0.3] = 0
+    vis[:3] = 0  # people without a usable keypoint: centre peak IGNORE_PEAK
+    enc = codec.encode(kpts, vis, bbox=boxes)
+
+    W, H = codec.heatmap_size
+    ref = torch.zeros((1 + K, H, W))
+    b = boxes / 4
+    b[:, 0::2], b[:, 1::2] = b[:, 0::2].clip(0, W - 1), b[:, 1::2].clip(0, H - 1)
+    k_map = kpts / 4
+    for n in range(len(people)):
+        w, h = b[n, 2:] - b[n, :2]
+        if w <= 0 or h <= 0:
+            continue
+        r = max(0, int(gaussian_radius((ceil(h), ceil(w)), codec.min_overlap)))
+        usable = (vis[n] > 0) & (k_map[n] >= 0).all(-1) & (k_map[n, :, 0] < W) & (k_map[n, :, 1] < H)
+        centre = ((b[n, :2] + b[n, 2:]) / 2).astype(np.int64).tolist()
+        gen_gaussian_target(ref[0], centre, r, k=1 if usable.any() else IGNORE_PEAK)
+        for k in np.flatnonzero(usable):
+            gen_gaussian_target(ref[1 + k], k_map[n, k].astype(np.int64).tolist(), r)
+    assert (ref[0] == IGNORE_PEAK).sum() == 3 and (ref > 0).float().mean() > 0.05  # the check sees much
+    torch.testing.assert_close(torch.from_numpy(enc['heatmaps']), ref, rtol=0, atol=0)

@@ -117,3 +117,36 @@ def test_component_fields_agree_with_chosen(rule):
             assert (p.components == 2).all()
         # the components differ (else the check above could not tell them apart)
         assert np.abs(p.component_keypoints[:, 0] - p.component_keypoints[:, 1]).max() > 1
+
+
+def test_prediction_runs_only_the_last_stack():
+    model = MODELS.build(tiny_estimator_cfg(3, INPUT)).eval()
+    calls = []
+    for i, stack in enumerate(model.head.stacks):
+        stack.register_forward_hook(lambda *_, i=i: calls.append(i))
+        for layer in stack.values():
+            layer.register_forward_hook(lambda *_, i=i: calls.append(i))
+    with torch.no_grad():
+        model.test_step(coco_mini_batch(INPUT, train=False, n=1))
+    assert calls and set(calls) == {1}
+    feats = [torch.randn(1, 16, 32, 32) for _ in range(2)]
+    last = model.head.forward_last(feats)
+    for name, maps in model.head.forward(feats)[-1].items():
+        torch.testing.assert_close(last[name], maps)
+
+
+def test_test_cfg_checked_once_per_value():
+    head = MODELS.build(tiny_estimator_cfg(3, INPUT)).head.eval()
+    checked = []
+    check = head.check_test_cfg
+    head.check_test_cfg = lambda cfg: (checked.append(dict(cfg)), check(cfg))
+    maps = {k: v.sigmoid() if 'heatmap' in k else v
+            for k, v in head.forward_last([torch.randn(1, 16, 32, 32)]).items()}  # with autograd on
+    cfg = dict(component='max')
+    for _ in range(3):
+        head.predict_by_feat(maps, cfg)
+    cfg['component'] = 1  # changed in place (as a hook may do): checked again
+    head.predict_by_feat(maps, cfg)
+    assert checked == [dict(component='max'), dict(component=1)]
+    with pytest.raises(ValueError, match='test_cfg.component'):
+        head.predict_by_feat(maps, dict(component=7))

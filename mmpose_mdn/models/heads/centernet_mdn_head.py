@@ -30,15 +30,19 @@ def heatmap_probs(logits: Tensor) -> Tensor:
 
 
 def gather(maps: Tensor, indices: Tensor) -> Tensor:
-    """Values of (B, C, H, W) maps at flat batch indices b*H*W + y*W + x: (*indices.shape, C)."""
+    """Values of (B, C, H, W) maps at flat batch indices b*H*W + y*W + x: (*indices.shape, C). Indexes the maps in
+    place: a channels-last copy of the whole maps (and of their gradient) costs more than the loss itself."""
     B, C, H, W = maps.shape
-    return maps.permute(0, 2, 3, 1).reshape(B * H * W, C)[indices]
+    return maps.flatten(2)[indices // (H * W), :, indices % (H * W)]
 
 
 def gather_per_keypoint(maps: Tensor, indices: Tensor) -> Tensor:
-    """Keypoint k's (x, y) channels of (B, K*2, H, W) maps at its flat batch index indices[:, k]: (P, K, 2)."""
+    """Keypoint k's (x, y) channels 2k, 2k+1 of (B, K*2, H, W) maps at its flat batch index indices[:, k]:
+    (P, K, 2)."""
+    B, C, H, W = maps.shape
     K = indices.shape[1]
-    return gather(maps, indices).view(-1, K, K, 2)[:, torch.arange(K), torch.arange(K)]
+    channels = 2 * torch.arange(K, device=maps.device)[:, None] + torch.arange(2, device=maps.device)  # (K, 2)
+    return maps.flatten(2)[(indices // (H * W))[..., None], channels, (indices % (H * W))[..., None]]
 
 
 @MODELS.register_module()
@@ -132,6 +136,11 @@ class CenterNetMDNHead(BaseHead):
                  for name, layer in stack.items()}
                 for stack, x in zip(self.stacks, feats[-self.num_stacks:])]
 
+    def forward_last(self, feats: Features) -> Dict[str, Tensor]:
+        """The last stack's raw maps (B, C, H, W): all that prediction reads, so the other stacks' branches are not
+        run at test time."""
+        return {name: layer(feats[-1]) for name, layer in self.stacks[-1].items()}
+
     # ---------------------------------------------------------------- training
     def loss(self, feats: Features, batch_data_samples: OptSampleList, train_cfg: ConfigType = {}) -> dict:
         """Losses of every stack, averaged over stacks (the paper's eq. 6 with the configured weights)."""
@@ -161,9 +170,8 @@ class CenterNetMDNHead(BaseHead):
 
     def loss_by_feat(self, outs: List[Dict[str, Tensor]], targets: Dict[str, Tensor]) -> Dict[str, Tensor]:
         """Losses of the stacks' raw maps (:meth:`forward`) against :meth:`get_targets`, averaged over stacks."""
-        heatmaps, centre_inds, kpt_weights = targets['heatmaps'], targets['centre_indices'], targets[
-            'keypoint_weights']
-        kpt_offsets = targets['keypoint_offsets']
+        heatmaps, centre_inds = targets['heatmaps'], targets['centre_indices']
+        kpt_offsets, kpt_weights = targets['keypoint_offsets'], targets['keypoint_weights']
         P, K = kpt_weights.shape
         losses = dict()
         for out in outs:
@@ -203,8 +211,8 @@ class CenterNetMDNHead(BaseHead):
 
     # ---------------------------------------------------------------- inference
     def check_test_cfg(self, test_cfg: ConfigType) -> None:
-        """Refuse a ``test_cfg`` this head cannot apply, naming the field to fix (:meth:`predict` checks each
-        distinct ``test_cfg`` once)."""
+        """Refuse a ``test_cfg`` this head cannot apply, naming the field to fix (:meth:`predict` and
+        :meth:`predict_by_feat` check a ``test_cfg`` once, not on every call)."""
         if self.decoder is None:
             raise ValueError('CenterNetMDNHead.predict needs a decoder (the CenterNetPose codec): set head.decoder')
         if self.is_mdn:
@@ -216,15 +224,19 @@ class CenterNetMDNHead(BaseHead):
         elif {'component', 'ignore_components'} & set(test_cfg):
             raise ValueError('test_cfg.component / ignore_components need an MDN head (num_components set)')
 
-    def predict(self, feats: Features, batch_data_samples: OptSampleList, test_cfg: ConfigType = {}) -> Predictions:
-        """Decode people per image from the last stack (or the flip-averaged maps with ``flip_test``)."""
+    def _check_once(self, test_cfg: ConfigType) -> None:
+        """:meth:`check_test_cfg` unless this ``test_cfg`` (by value) was the last one checked."""
         if test_cfg != self._checked_test_cfg:
             self.check_test_cfg(test_cfg)
             self._checked_test_cfg = copy.deepcopy(test_cfg)
+
+    def predict(self, feats: Features, batch_data_samples: OptSampleList, test_cfg: ConfigType = {}) -> Predictions:
+        """Decode people per image from the last stack (or the flip-averaged maps with ``flip_test``)."""
+        self._check_once(test_cfg)
         if test_cfg.get('flip_test', False):
             maps = self._flip_average(feats, batch_data_samples[0].metainfo['flip_indices'])
         else:
-            maps = self.forward(feats)[-1]
+            maps = self.forward_last(feats)
             maps['centre_heatmap'] = heatmap_probs(maps['centre_heatmap'])
             maps['keypoint_heatmaps'] = heatmap_probs(maps['keypoint_heatmaps'])
         return self.predict_by_feat(maps, test_cfg)
@@ -244,6 +256,7 @@ class CenterNetMDNHead(BaseHead):
             ones), ``component_keypoint_scores`` (N, M, K) and ``component_sigmas`` (N, M, 2). Sigma is the
             mixture's scale in model-input pixels (the keypoint's std is sigma * v_k).
         """
+        self._check_once(test_cfg)
         maps = {name: m.float() for name, m in maps.items()}
         offset_decoder = partial(self.decode_mixture, test_cfg=test_cfg) if self.is_mdn else None
         preds = []
@@ -254,22 +267,26 @@ class CenterNetMDNHead(BaseHead):
         return preds
 
     def decode_mixture(self, raw: Tensor, test_cfg: ConfigType = {}) -> Dict[str, Tensor]:
-        """The MDN outputs at the decoded centres (B, k, M*(2K+3)) -> ``offsets`` (B, k, K, 2) by ``test_cfg``'s
-        component rule (:func:`select_component`), ``component_offsets`` (B, k, M, K, 2), ``components``,
+        """The MDN outputs at the decoded centres (B, k, M*(2K+3)) -> ``component_offsets`` (B, k, M, K, 2),
+        ``components`` (B, k) by ``test_cfg``'s component rule (:func:`select_component`), ``offsets``
+        (B, k, K, 2) for the rule ``'mean'`` (else the chosen component's are the chosen offsets),
         ``mixture_probs`` (B, k, M), and ``sigmas`` (B, k, 2), ``component_sigmas`` (B, k, M, 2) in model-input
         pixels (the codec's ``offset_decoder``)."""
         means, sigmas, log_pi = mdn_parameters(raw, self.num_components, self.num_keypoints, self.min_sigma)
         chosen = select_component(means, sigmas, log_pi, test_cfg.get('component', 'max'),
                                   test_cfg.get('ignore_components', []))
         stride = self.decoder.stride
-        return dict(offsets=chosen['offsets'], component_offsets=means, components=chosen['components'],
-                    mixture_probs=chosen['mixture_probs'], sigmas=chosen['sigmas'] * stride,
-                    component_sigmas=sigmas * stride)
+        decoded = dict(component_offsets=means, components=chosen['components'],
+                       mixture_probs=chosen['mixture_probs'], sigmas=chosen['sigmas'] * stride,
+                       component_sigmas=sigmas * stride)
+        if test_cfg.get('component', 'max') == 'mean':  # else the chosen offsets are one component's
+            decoded['offsets'] = chosen['offsets']
+        return decoded
 
     def _flip_average(self, feats: Sequence[Features], flip_indices: List[int]) -> Dict[str, Tensor]:
         """Average the original and the horizontally flipped input's maps (CenterNet's flip test): heatmaps,
         box sizes and keypoint offsets (x negated, left/right swapped); sub-pixel offsets from the original."""
-        orig, flipped = (self.forward(f)[-1] for f in feats)
+        orig, flipped = (self.forward_last(f) for f in feats)
         return dict(
             centre_heatmap=(heatmap_probs(orig['centre_heatmap']) +
                             flip_heatmaps(heatmap_probs(flipped['centre_heatmap']), shift_heatmap=False)) / 2,
