@@ -69,6 +69,15 @@ def coco_mini_batch(input_size, train: bool, n: int = 2) -> dict:
     return pseudo_collate([ds[i] for i in range(n)])
 
 
+def load_script(path: str):
+    """A script of the repository (tools/, benchmarks/; not a package) imported as a module, by its path."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f'mdn_script_{Path(path).stem}', ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def run_tool(*args, timeout=600, env=None, check=True):
     """Run one of the project's tools (a path under tools/ and its arguments) as a user would, from the repo root;
     on failure the assertion shows the tool's output."""

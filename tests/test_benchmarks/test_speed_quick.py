@@ -2,19 +2,9 @@
 targets are read from the full run in benchmarks/speed.md, never asserted on timings here."""
 import re
 
-from conftest import data_dir, run_tool
+from conftest import data_dir, load_script, run_tool
 
-
-def tables(markdown: str) -> dict:
-    """Section title -> rows (lists of cells) of each Markdown table."""
-    out, title = {}, None
-    for line in markdown.splitlines():
-        if line.startswith('## '):
-            title = line[3:]
-            out[title] = []
-        elif line.startswith('| ') and title and not line.startswith(('| size', '| ---')):
-            out[title].append([cell.strip() for cell in line.strip('|').split('|')])
-    return out
+tables = load_script('benchmarks/speed.py').read_tables  # section title -> rows (cells) of its Markdown tables
 
 
 def test_quick_run_writes_every_row(tmp_path):

@@ -1,11 +1,10 @@
 """The hourglass family of the paper from the model configs: LargeHG is mmdet's CenterNet hourglass-104, SmallHG
 and XSmallHG have the structure the paper describes. Module trees are built on the meta device (no memory, no
 initialisation); one LargeHG forward runs at 256x256."""
-import importlib.util
 
 import pytest
 import torch
-from conftest import ROOT, run_tool, tiny_estimator_cfg
+from conftest import ROOT, load_script, run_tool, tiny_estimator_cfg
 from mmcv.cnn import ConvModule
 from mmdet.models.backbones import HourglassNet
 from mmdet.models.backbones.resnet import BasicBlock
@@ -17,10 +16,7 @@ from torch import nn
 
 from mmpose_mdn.models.backbones import HourglassVariantNet
 
-spec = importlib.util.spec_from_file_location('centernet2mmpose', ROOT / 'tools' / 'model_converters' /
-                                              'centernet2mmpose.py')
-centernet2mmpose = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(centernet2mmpose)
+centernet2mmpose = load_script('tools/model_converters/centernet2mmpose.py')
 convert_centernet_state_dict = centernet2mmpose.convert_centernet_state_dict
 
 # CenterNet's hourglass-104 (CenterNet's large_hourglass.py: n=5, dims, modules, cnv_dim=256, nstack=2)

@@ -2,7 +2,6 @@
 --resume: same weights, optimizer and lr-schedule state, the interrupted epoch's remaining batches in their
 order, and it ends at the configured end."""
 import copy
-import importlib.util
 import os
 import signal
 import subprocess
@@ -15,17 +14,14 @@ from mmengine.dataset import DefaultSampler
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from conftest import MINI_MDN, ROOT, mini_data_options, run_tool, scalars
+from conftest import MINI_MDN, ROOT, load_script, mini_data_options, run_tool, scalars
 from mmpose_mdn.utils import load_local_checkpoint
 
 N, KILL_AFTER, PER_EPOCH, EPOCHS = 5, 7, 9, 2  # checkpoint every 5 iterations; killed in iteration 8 of 18
 
 
 def tool(name):
-    spec = importlib.util.spec_from_file_location(f'mdn_{name}_tool', ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/{name}.py')
 
 
 def train_args(work_dir):
