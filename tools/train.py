@@ -3,6 +3,7 @@
 import argparse
 import os
 import os.path as osp
+from contextlib import nullcontext
 
 import torch
 from mmengine.config import Config, DictAction
@@ -68,10 +69,8 @@ def main():
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    if cfg.get('load_from') and not cfg.get('resume'):
-        with partial_loading():  # fine-tuning: load what fits, log the rest
-            runner.train()
-    else:
+    fine_tuning = cfg.get('load_from') and not cfg.get('resume')  # load what fits, log the rest
+    with partial_loading() if fine_tuning else nullcontext():
         runner.train()
 
 

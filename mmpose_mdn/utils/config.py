@@ -33,10 +33,9 @@ def merge_cfg_options(cfg: Config, options: Optional[dict]) -> Config:
                              'replace; set train_dataloader.dataset.data_root=... and the evaluator ann_file instead')
         if old.endswith('/') and not new.endswith('/'):
             new += '/'
-        rerooted = reroot(cfg.to_dict(), old, new)
         for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator'):
-            if key in rerooted:
-                cfg[key] = rerooted[key]
+            if key in cfg:
+                cfg[key] = reroot(cfg[key], old, new)
         cfg.data_root = new
     if options:
         cfg.merge_from_dict(options)

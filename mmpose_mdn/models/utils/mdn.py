@@ -39,10 +39,10 @@ def mdn_parameters(raw: Tensor, num_components: int, num_keypoints: int,
     if raw.shape[-1] != mdn_channels(M, K):
         raise ValueError(f'MDN outputs have {raw.shape[-1]} channels, M={M} components of K={K} keypoints need '
                          f'{mdn_channels(M, K)} (mdn_channels)')
-    means, sigmas, logits = raw.split([M * K * 2, M * 2, M], dim=-1)
-    means = means.unflatten(-1, (M, K, 2))
-    sigmas = F.elu(sigmas.unflatten(-1, (M, 2))) + 1 + min_sigma
-    return means, sigmas, F.log_softmax(logits, dim=-1)
+    where = mdn_slices(M, K)
+    means = raw[..., where['means']].unflatten(-1, (M, K, 2))
+    sigmas = F.elu(raw[..., where['sigmas']].unflatten(-1, (M, 2))) + 1 + min_sigma
+    return means, sigmas, F.log_softmax(raw[..., where['logits']], dim=-1)
 
 
 def sigma_to_raw(sigma: float, min_sigma: float) -> float:
