@@ -150,3 +150,49 @@ def test_test_cfg_checked_once_per_value():
     assert checked == [dict(component='max'), dict(component=1)]
     with pytest.raises(ValueError, match='test_cfg.component'):
         head.predict_by_feat(maps, dict(component=7))
+
+
+def test_offset_loss_on_the_last_stack_only():
+    """offset_loss_stacks='last' (the official code): the MDN loss is the last stack's alone, the first stack's
+    offset branch gets no gradient, and every other loss is the same as with 'all'."""
+    cfg = tiny_estimator_cfg(3, INPUT)
+    model_all = MODELS.build(cfg)
+    cfg['head']['offset_loss_stacks'] = 'last'
+    model_last = MODELS.build(cfg)
+    model_last.load_state_dict(model_all.state_dict())
+    data = model_all.data_preprocessor(coco_mini_batch(INPUT, train=True), training=True)
+    head = model_all.head
+    outs = head.forward(model_all.extract_feat(data['inputs']))
+    targets = head.get_targets(data['data_samples'])
+    per_stack = [head.loss_by_feat([out], targets)['loss_mdn'] for out in outs]
+    losses_all = head.loss_by_feat(outs, targets)
+    losses_last = model_last.head.loss_by_feat(outs, targets)
+    torch.testing.assert_close(losses_all['loss_mdn'], (per_stack[0] + per_stack[1]) / 2)
+    torch.testing.assert_close(losses_last['loss_mdn'], per_stack[1])
+    for key in set(losses_all) - {'loss_mdn'}:
+        torch.testing.assert_close(losses_last[key], losses_all[key])
+    losses_last['loss_mdn'].backward()
+    first, last = (s['keypoint_offset'][-1].weight.grad for s in model_all.head.stacks)
+    assert first is not None and first.abs().max() == 0 and last.abs().max() > 0
+
+
+def test_separate_mixture_branches():
+    """mdn_branches='separate' (the official layout): means, sigma and logits from three branches of their own,
+    concatenated in mdn_slices' order; start_offset_outputs reaches the right layer for any channel range."""
+    cfg = tiny_estimator_cfg(2, INPUT)
+    cfg['head']['mdn_branches'] = 'separate'
+    model = MODELS.build(cfg)
+    parts = model.head.stacks[0]['keypoint_offset'].parts
+    assert [parts[n][-1].out_channels for n in ('means', 'sigmas', 'logits')] == [2 * 17 * 2, 2 * 2, 2]
+    feats = [torch.randn(1, 16, 4, 5) for _ in range(2)]
+    out = model.head.forward(feats)[0]['keypoint_offset']
+    expected = torch.cat([parts[n](feats[0]) for n in ('means', 'sigmas', 'logits')], 1)
+    torch.testing.assert_close(out, expected)
+    values = torch.arange(60, 74, dtype=torch.float32)  # the last means, every sigma and logit: 3 layers
+    model.head.start_offset_outputs(slice(60, 74), values)
+    for stack_out in model.head.forward(feats):
+        torch.testing.assert_close(stack_out['keypoint_offset'][:, 60:74],
+                                   values[None, :, None, None].expand(1, 14, 4, 5))
+        assert stack_out['keypoint_offset'][:, :60].std() > 0  # the others keep their random start
+    with pytest.raises(ValueError, match='mdn_branches'):
+        MODELS.build(dict(tiny_estimator_cfg(None, INPUT), head=dict(cfg['head'], num_components=None)))

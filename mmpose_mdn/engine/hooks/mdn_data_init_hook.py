@@ -4,7 +4,6 @@ import json
 from typing import Dict, Optional, Tuple
 
 import numpy as np
-import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
@@ -148,12 +147,8 @@ class MDNDataInitHook(Hook):
                                  f'head\'s min_sigma {head.min_sigma}: lower min_sigma or start sigma from the floor '
                                  '(sigma_init=None)')
             start.append((channels['sigmas'], [sigma_to_raw(s, head.min_sigma) for s in values['sigma']] * M))
-        with torch.no_grad():
-            for stack in head.stacks:
-                out = stack['keypoint_offset'][-1]
-                for channels, value in start:
-                    out.weight[channels] = 0  # learns from the first step on; zero so every pixel starts at value
-                    out.bias[channels] = torch.as_tensor(value, dtype=out.bias.dtype)
+        for channels, value in start:
+            head.start_offset_outputs(channels, value)
         if logger is not None:
             logger.info('MDNDataInitHook: ' + ', '.join(
                 f'{k} {np.round(v, 2).tolist() if k != "means" else f"{M} centroids"}' for k, v in values.items()))

@@ -1,7 +1,7 @@
 """CenterNet multi-pose head whose keypoint-offset branch is an L1 regressor or a mixture density network."""
 import copy
 from functools import partial
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.structures import InstanceData
@@ -11,7 +11,7 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, Features, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
-from ..utils.mdn import check_component_rule, mdn_channels, mdn_parameters, select_component
+from ..utils.mdn import check_component_rule, mdn_channels, mdn_parameters, mdn_slices, select_component
 
 HEATMAP_BIAS = -2.19  # sigmoid(-2.19) = 0.1: the focal-loss prior of CenterNet / RetinaNet
 
@@ -22,6 +22,24 @@ def branch(in_channels: int, feat_channels: int, out_channels: int, bias: Option
     if bias is not None:
         nn.init.constant_(out.bias, bias)
     return nn.Sequential(nn.Conv2d(in_channels, feat_channels, 3, padding=1), nn.ReLU(inplace=True), out)
+
+
+class SeparateMixtureBranch(nn.Module):
+    """The mixture's means, sigma and mixing logits from three :func:`branch` es of their own (the official
+    MixtureDenseRegression layout), concatenated in the channel order of :func:`mdn_slices`."""
+
+    def __init__(self, in_channels: int, feat_channels: int, num_components: int, num_keypoints: int):
+        super().__init__()
+        self.slices = mdn_slices(num_components, num_keypoints)
+        self.parts = nn.ModuleDict({name: branch(in_channels, feat_channels, s.stop - s.start)
+                                    for name, s in self.slices.items()})
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.cat([self.parts[name](x) for name in self.slices], dim=1)
+
+    def output_layers(self) -> List[Tuple[nn.Conv2d, int]]:
+        """Each part's 1x1 output conv with the first raw channel it writes."""
+        return [(self.parts[name][-1], s.start) for name, s in self.slices.items()]
 
 
 def heatmap_probs(logits: Tensor) -> Tensor:
@@ -66,6 +84,11 @@ class CenterNetMDNHead(BaseHead):
         min_sigma (float): floor of the MDN sigma in output pixels. Defaults to 10 (the paper's value)
         feat_channels (int): width of each branch's 3x3 conv. Defaults to 256
         num_stacks (int): stacks with their own branches (the last ``num_stacks`` features). Defaults to 1
+        mdn_branches (str): ``'shared'``: means, sigma and logits from one branch (default); ``'separate'``: from
+            three (:class:`SeparateMixtureBranch`, the official code's layout)
+        offset_loss_stacks (str): the stacks whose keypoint offsets are trained: ``'all'`` (default, every loss
+            averaged over stacks) or ``'last'`` (the official code's MDN loss on the last stack only; the other
+            losses stay on every stack)
         centre_loss, keypoint_heatmap_loss (dict): focal losses on probabilities
         box_size_loss, centre_offset_loss, keypoint_subpixel_loss (dict): L1 losses
         offset_loss (dict, optional): ``MDNLoss`` (weight 0.1) for MDN, ``L1Loss`` (weight 1) for the base model
@@ -84,6 +107,8 @@ class CenterNetMDNHead(BaseHead):
                  min_sigma: float = 10.0,
                  feat_channels: int = 256,
                  num_stacks: int = 1,
+                 mdn_branches: str = 'shared',
+                 offset_loss_stacks: str = 'all',
                  centre_loss: ConfigType = dict(type='FocalHeatmapLoss', loss_weight=1.0),
                  keypoint_heatmap_loss: ConfigType = dict(type='FocalHeatmapLoss', loss_weight=1.0),
                  box_size_loss: ConfigType = dict(type='L1Loss', loss_weight=0.1),
@@ -95,6 +120,11 @@ class CenterNetMDNHead(BaseHead):
         super().__init__(init_cfg)
         if num_components is not None and num_components < 1:
             raise ValueError(f'num_components must be >= 1 (or None for the L1 base model), got {num_components}')
+        if mdn_branches not in ('shared', 'separate') or (mdn_branches == 'separate' and num_components is None):
+            raise ValueError(f"mdn_branches must be 'shared' or 'separate' (MDN heads only), got {mdn_branches!r}")
+        if offset_loss_stacks not in ('all', 'last'):
+            raise ValueError(f"offset_loss_stacks must be 'all' or 'last', got {offset_loss_stacks!r}")
+        self.mdn_branches, self.offset_loss_stacks = mdn_branches, offset_loss_stacks
         self.num_keypoints = K = num_keypoints
         self.num_components = num_components
         self.min_sigma = min_sigma
@@ -106,11 +136,14 @@ class CenterNetMDNHead(BaseHead):
             keypoint_heatmaps=K,
             keypoint_subpixel_offset=K * 2,
             keypoint_offset=K * 2 if num_components is None else mdn_channels(num_components, K))
-        self.stacks = nn.ModuleList(
-            nn.ModuleDict({
+        self.stacks = nn.ModuleList()
+        for _ in range(num_stacks):
+            layers = nn.ModuleDict({
                 name: branch(in_channels, feat_channels, c, HEATMAP_BIAS if 'heatmap' in name else None)
-                for name, c in out_channels.items()
-            }) for _ in range(num_stacks))
+                for name, c in out_channels.items()})
+            if mdn_branches == 'separate':
+                layers['keypoint_offset'] = SeparateMixtureBranch(in_channels, feat_channels, num_components, K)
+            self.stacks.append(layers)
 
         if offset_loss is None:
             offset_loss = (dict(type='L1Loss', loss_weight=1.0)
@@ -127,6 +160,27 @@ class CenterNetMDNHead(BaseHead):
     @property
     def is_mdn(self) -> bool:
         return self.num_components is not None
+
+    def offset_output_layers(self) -> List[Tuple[nn.Conv2d, int]]:
+        """The 1x1 convs that write the keypoint-offset outputs (every stack), each with the first raw channel
+        it writes (the channel layout of :func:`mdn_slices` for MDN; (x, y) per keypoint for L1)."""
+        return [layer for stack in self.stacks
+                for layer in (stack['keypoint_offset'].output_layers()
+                              if isinstance(stack['keypoint_offset'], SeparateMixtureBranch)
+                              else [(stack['keypoint_offset'][-1], 0)])]
+
+    @torch.no_grad()
+    def start_offset_outputs(self, channels: slice, values: Sequence[float]) -> None:
+        """Make raw keypoint-offset channels ``channels`` equal ``values`` at every pixel, in every stack: their
+        output weights zeroed (they learn from the first step on), their biases set (a data-driven start)."""
+        values = torch.as_tensor(values, dtype=torch.float32).flatten()
+        if len(range(channels.start, channels.stop)) != values.numel():
+            raise ValueError(f'{values.numel()} values for raw channels {channels.start}:{channels.stop}')
+        for conv, first in self.offset_output_layers():
+            lo, hi = max(channels.start, first), min(channels.stop, first + conv.out_channels)
+            if lo < hi:
+                conv.weight[lo - first:hi - first] = 0
+                conv.bias[lo - first:hi - first] = values[lo - channels.start:hi - channels.start]
 
     def forward(self, feats: Features) -> List[Dict[str, Tensor]]:
         """Raw output maps (B, C, H, W) per stack, from the last ``num_stacks`` features."""
@@ -169,12 +223,15 @@ class CenterNetMDNHead(BaseHead):
         return targets
 
     def loss_by_feat(self, outs: List[Dict[str, Tensor]], targets: Dict[str, Tensor]) -> Dict[str, Tensor]:
-        """Losses of the stacks' raw maps (:meth:`forward`) against :meth:`get_targets`, averaged over stacks."""
+        """Losses of the stacks' raw maps (:meth:`forward`) against :meth:`get_targets`, averaged over stacks (the
+        keypoint-offset loss over the stacks ``offset_loss_stacks`` names)."""
         heatmaps, centre_inds = targets['heatmaps'], targets['centre_indices']
         kpt_offsets, kpt_weights = targets['keypoint_offsets'], targets['keypoint_weights']
         P, K = kpt_weights.shape
+        offset_stack_weight = [1 / len(outs)] * len(outs) if self.offset_loss_stacks == 'all' else \
+            [0.0] * (len(outs) - 1) + [1.0]  # weight 0 keeps the unused branch in the graph (distributed training)
         losses = dict()
-        for out in outs:
+        for out, offset_weight in zip(outs, offset_stack_weight):
             stack_losses = dict(
                 loss_centre=self.centre_loss(heatmap_probs(out['centre_heatmap']), heatmaps[:, :1]),
                 loss_kpt_heatmap=self.keypoint_heatmap_loss(heatmap_probs(out['keypoint_heatmaps']),
@@ -188,15 +245,16 @@ class CenterNetMDNHead(BaseHead):
                     gather_per_keypoint(out['keypoint_subpixel_offset'], targets['keypoint_indices']),
                     targets['keypoint_subpixel_offsets'], kpt_weights),
             )
+            for k, v in stack_losses.items():
+                losses[k] = losses.get(k, 0) + v / len(outs)
             raw = gather(out['keypoint_offset'], centre_inds).float()  # MDN maths in float32 under AMP too
             if self.is_mdn:
                 means, sigmas, log_pi = mdn_parameters(raw, self.num_components, K, self.min_sigma)
-                stack_losses['loss_mdn'] = self.offset_loss(means, sigmas, log_pi, kpt_offsets, kpt_weights)
+                name, value = 'loss_mdn', self.offset_loss(means, sigmas, log_pi, kpt_offsets, kpt_weights)
             else:
-                stack_losses['loss_offset'] = self._l1(self.offset_loss, raw.view(P, K, 2), kpt_offsets,
-                                                       kpt_weights)
-            for k, v in stack_losses.items():
-                losses[k] = losses.get(k, 0) + v / len(outs)
+                name, value = 'loss_offset', self._l1(self.offset_loss, raw.view(P, K, 2), kpt_offsets,
+                                                      kpt_weights)
+            losses[name] = losses.get(name, 0) + value * offset_weight
         return losses
 
     @staticmethod
