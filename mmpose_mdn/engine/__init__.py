@@ -1,8 +1,9 @@
-from .hooks import MDNAnalysisHook, MDNDataInitHook, MDNLossScheduleHook, SaveMetricsHook
+from .hooks import (MDNAnalysisHook, MDNDataInitHook, MDNLossScheduleHook, OptimizerStateResetHook, SaveMetricsHook,
+                    TrainingDynamicsHook)
 from .mid_epoch_resume_loop import MidEpochResumeTrainLoop
 from .optim_wrappers import CPUAmpOptimWrapper
 
 __all__ = [
     'CPUAmpOptimWrapper', 'MDNAnalysisHook', 'MDNDataInitHook', 'MDNLossScheduleHook', 'MidEpochResumeTrainLoop',
-    'SaveMetricsHook'
+    'OptimizerStateResetHook', 'SaveMetricsHook', 'TrainingDynamicsHook'
 ]

@@ -7,6 +7,7 @@
 - :mod:`.component_ablations`: Tables 1-2's component ablations from one forward pass
 - :mod:`.component_statistics`: Table 3's shares and component/label agreement
 - :mod:`.gt_displacement`: the displaced ground truth of Table 4
+- :mod:`.learning_curves`: AP against iteration over seeds, and the ratio to a reference model's curve
 - :mod:`.mdn_analysis`: all of them on one annotation file; :mod:`.report`: json, Markdown, charts, scalars
 """
 from .component_ablations import component_ablations
@@ -14,6 +15,7 @@ from .component_statistics import assignment_agreement, component_counts, compon
 from .gt_displacement import displaced_ground_truth
 from .keypoint_ap import STATS, KeypointAP, KeypointResults, load_keypoint_annotations, matched_annotations
 from .keypoint_groups import KEYPOINT_GROUPS, group_keypoint_ids
+from .learning_curves import curve_stats, meets_ratio, ratio_to_reference
 from .mdn_analysis import MDNAnalysis
 from .predictions import Predictions
 from .report import analysis_scalars, markdown_report, write_report
@@ -21,6 +23,6 @@ from .subsets import SUBSETS, face_visible, subset_visibility
 
 __all__ = ['KEYPOINT_GROUPS', 'STATS', 'SUBSETS', 'KeypointAP', 'KeypointResults', 'MDNAnalysis', 'Predictions',
            'analysis_scalars', 'assignment_agreement', 'component_ablations', 'component_counts',
-           'component_shares', 'displaced_ground_truth', 'face_visible', 'group_keypoint_ids',
-           'load_keypoint_annotations', 'markdown_report', 'matched_annotations', 'subset_visibility',
-           'write_report']
+           'component_shares', 'curve_stats', 'displaced_ground_truth', 'face_visible', 'group_keypoint_ids',
+           'load_keypoint_annotations', 'markdown_report', 'matched_annotations', 'meets_ratio',
+           'ratio_to_reference', 'subset_visibility', 'write_report']

@@ -52,11 +52,12 @@ def test_kmeans_finds_the_mirrored_modes_from_offsets_alone():
     assert ((assign == m) == which).all()
 
 
-@pytest.mark.parametrize('mean_init, sigma_init', [('kmeans', None), (None, 'ml'), ('kmeans', 'ml')])
-def test_data_init_sets_the_mixture_at_every_pixel(mean_init, sigma_init):
+@pytest.mark.parametrize('mean_init, sigma_init, branches', [('kmeans', None, 'shared'), (None, 'ml', 'shared'),
+                                                            ('kmeans', 'ml', 'shared'), ('kmeans', 'ml', 'separate')])
+def test_data_init_sets_the_mixture_at_every_pixel(mean_init, sigma_init, branches):
     offsets, weights, scales, _, _, which = mirrored_people()
     head = CenterNetMDNHead(in_channels=8, feat_channels=8, num_components=2, num_stacks=2, min_sigma=1.0,
-                            offset_loss=dict(type='MDNLoss'))
+                            offset_loss=dict(type='MDNLoss'), mdn_branches=branches)
     values = MDNDataInitHook(mean_init, sigma_init).apply(head, offsets, weights, scales)
     feats = [torch.randn(2, 8, 5, 6) for _ in range(2)]
     for out in head.forward(feats):
@@ -93,3 +94,44 @@ def test_data_init_refuses_a_sigma_below_the_floor():
     head = CenterNetMDNHead(in_channels=8, feat_channels=8, num_components=2, min_sigma=1e4)
     with pytest.raises(ValueError, match='not above the head\'s min_sigma'):
         MDNDataInitHook(sigma_init='ml').apply(head, offsets, weights, scales)
+
+
+def test_data_start_of_mdn1_on_real_people_is_the_likelihoods_optimum():
+    """The start at step 0 on coco_test4's people, against an independent computation: MDN1's means are the
+    scale-normalised mean offset (annotated keypoints only) times the median scale, computed here with numpy, and
+    sigma is where the mixture NLL (MDNLoss, itself checked against torch.distributions) stops changing: its gradient
+    on sigma is 0 at the start."""
+    import json
+
+    from conftest import data_dir
+
+    from mmpose_mdn.engine.hooks.mdn_data_init_hook import training_offsets
+    ann = json.loads((data_dir('coco_test4') / 'test_coco.json').read_text())
+    people = [a for a in ann['annotations'] if a['num_keypoints'] > 0]
+    data_list = [dict(img_id=a['image_id'], keypoints=np.reshape(a['keypoints'], (1, 17, 3))[..., :2],
+                      keypoints_visible=(np.reshape(a['keypoints'], (1, 17, 3))[..., 2] > 0).astype(float),
+                      bbox=np.array([[a['bbox'][0], a['bbox'][1], a['bbox'][0] + a['bbox'][2],
+                                      a['bbox'][1] + a['bbox'][3]]])) for a in people]
+    sizes = {img['id']: (img['height'], img['width']) for img in ann['images']}
+    offsets, weights, scales = training_offsets(data_list, sizes, (256, 256), 4)
+    assert len(offsets) == 12
+    head = CenterNetMDNHead(in_channels=8, feat_channels=8, num_components=1, offset_loss=dict(type='MDNLoss'))
+    MDNDataInitHook('kmeans', 'ml').apply(head, offsets, weights, scales)
+    raw = head.forward([torch.randn(1, 8, 3, 3)])[0]['keypoint_offset'][0, :, 1, 1]
+    means, sigmas, log_pi = mdn_parameters(raw.detach()[None], 1, 17, head.min_sigma)
+
+    normalised = offsets / scales[:, None, None]
+    w = weights[..., None]
+    expected = (w * normalised).sum(0) / w.sum(0) * np.median(scales)
+    np.testing.assert_allclose(means[0, 0].numpy(), expected, rtol=1e-5, atol=1e-4)
+    assert log_pi.exp().item() == pytest.approx(1.0)
+
+    sigma = sigmas.clone().requires_grad_(True)  # (1, 1, 2), shared by the 12 people
+    target = torch.as_tensor(offsets, dtype=torch.float32)
+    loss = head.offset_loss(means.expand(12, 1, 17, 2), sigma.expand(12, 1, 2), log_pi.expand(12, 1), target,
+                            torch.as_tensor(weights, dtype=torch.float32))
+    (grad, ) = torch.autograd.grad(loss, sigma)
+    assert grad.abs().max() < 1e-5 and sigmas.min() > head.min_sigma
+    away = head.offset_loss(means.expand(12, 1, 17, 2), 1.2 * sigma.detach().expand(12, 1, 2), log_pi.expand(12, 1),
+                            target, torch.as_tensor(weights, dtype=torch.float32))
+    assert away > loss  # a minimum, not just a stationary point

@@ -1,0 +1,45 @@
+"""Learning curves over seeds (AP against iteration) and how one model's curve compares with a reference's."""
+from typing import Dict, List, Mapping, Tuple
+
+import numpy as np
+
+Curve = Mapping[int, float]  # iteration -> AP
+
+
+def curve_stats(curves: Mapping[int, Curve]) -> Tuple[List[int], np.ndarray, np.ndarray]:
+    """Mean and std (population, ddof 0) over seeds at the iterations every seed's curve has.
+
+    Args:
+        curves: seed -> {iteration: AP}
+
+    Returns:
+        iterations (sorted), mean (T,), std (T,)
+    """
+    if not curves:
+        raise ValueError('curve_stats needs at least one curve')
+    iters = sorted(set.intersection(*(set(c) for c in curves.values())))
+    values = np.array([[c[i] for i in iters] for c in curves.values()], dtype=np.float64)  # (S, T)
+    return iters, values.mean(0), values.std(0)
+
+
+def ratio_to_reference(curves: Mapping[int, Curve], reference: Mapping[int, Curve],
+                       from_iter: int = 0) -> Dict[int, float]:
+    """The ratio of the seed-mean AP to the reference's seed-mean AP at each iteration >= ``from_iter`` that both
+    have, over the seeds both have (inf where the reference's mean is 0 and the model's is not; 1 where both are 0).
+    """
+    seeds = sorted(set(curves) & set(reference))
+    if not seeds:
+        raise ValueError(f'no common seed: {sorted(curves)} vs reference {sorted(reference)}')
+    iters, mean, _ = curve_stats({s: curves[s] for s in seeds})
+    ref_iters, ref_mean, _ = curve_stats({s: reference[s] for s in seeds})
+    ref = dict(zip(ref_iters, ref_mean))
+    out = {}
+    for it, m in zip(iters, mean):
+        if it >= from_iter and it in ref:
+            out[it] = 1.0 if m == ref[it] == 0 else (float('inf') if ref[it] == 0 else float(m / ref[it]))
+    return out
+
+
+def meets_ratio(ratios: Mapping[int, float], threshold: float) -> bool:
+    """Whether every ratio (there must be one) is at least ``threshold``."""
+    return bool(ratios) and min(ratios.values()) >= threshold
