@@ -71,11 +71,30 @@ def test_name_matches_settings(path):
         assert flip is True  # the paper tests the COCO base models with flip
     if name['data'] == 'coco':  # the paper's schedules: 1x = 50 epochs, 3x = 150
         assert cfg.train_cfg.max_epochs == (150 if name['x3'] else 50)
-    if name['paper'] or (not base and name['data'] != 'viewpoint'):  # the paper's loss as published
+    hooks = [h.type for h in cfg.get('custom_hooks', [])]
+    if name['paper']:  # the paper's loss and start as published
         built = MODELS.build(head)
         loss = built.offset_loss
         assert (type(loss).__name__, loss.loss_weight, loss.beta, loss.pi_weight, loss.gate_target,
                 loss.responsibility_floor, built.min_sigma) == ('MDNLoss', 0.1, 0, 1, 'posterior', 0, 10)
+        assert 'MDNDataInitHook' not in hooks
+    elif not base and name['data'] != 'viewpoint':  # the paper's NLL with the chosen start (mdn_start.py)
+        built = MODELS.build(head)
+        loss = built.offset_loss
+        assert (type(loss).__name__, loss.loss_weight, loss.beta, loss.pi_weight, loss.gate_target,
+                loss.responsibility_floor, built.min_sigma) == ('MDNLoss', 0.03, 1, 1, 'posterior', 0, 10)
+        (start, ) = [h for h in cfg.custom_hooks if h.type == 'MDNDataInitHook']
+        assert (start.mean_init, start.sigma_init) == ('kmeans', 'ml')
+    if not base and name['data'] != 'viewpoint':  # every COCO MDN config has its twin with the paper's start
+        twin = path.with_name(path.stem.replace('_paper', '') + ('' if name['paper'] else '_paper') + '.py')
+        assert twin.exists(), twin
+    if name['paper'] and name['data'] != 'viewpoint':  # the twin differs in the start alone
+        parent = Config.fromfile(path.with_name(path.stem[:-len('_paper')] + '.py'))
+        for key in ('backbone', 'data_preprocessor', 'test_cfg'):
+            assert cfg.model[key] == parent.model[key]
+        assert {k: v for k, v in cfg.model.head.items() if k != 'offset_loss'} == {
+            k: v for k, v in parent.model.head.items() if k != 'offset_loss'}
+        assert cfg.train_dataloader == parent.train_dataloader and cfg.param_scheduler == parent.param_scheduler
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
@@ -96,7 +115,8 @@ def seed():
     torch.manual_seed(0)
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
+@pytest.mark.parametrize('path', [p for p in CONFIGS if not NAME.match(p.stem)['paper'] or 'viewpoint' in p.stem],
+                         ids=lambda p: p.stem)  # a COCO *_paper config's model is its twin's (test_name_matches_settings)
 def test_loss_and_predict_on_coco_mini(path):
     cfg = Config.fromfile(path)
     model = MODELS.build(with_input_size(cfg.model, INPUT))

@@ -1,4 +1,8 @@
 # LargeHG (hourglass-104), MDN with 3 components, 3x schedule (150 epochs), single flip-free test pass
 _base_ = ['../_base_/models/centernet_hg104.py',
-          '../_base_/datasets/coco_bottomup.py', '../_base_/schedules/schedule_3x.py']
-model = dict(head=dict(decoder={{_base_.codec}}, num_components=3), test_cfg=dict(flip_test=False, component='max'))
+          '../_base_/datasets/coco_bottomup.py', '../_base_/schedules/schedule_3x.py',
+          '../_base_/mdn_start.py']
+model = dict(head=dict(decoder={{_base_.codec}}, num_components=3, offset_loss={{_base_.mdn_offset_loss}}),
+             test_cfg=dict(flip_test=False, component='max'))
+# the MDN start (configs/_base_/mdn_start.py); the paper's own: hg_mdn3_coco_3x_paper.py
+custom_hooks = [{{_base_.mdn_start_hook}}]

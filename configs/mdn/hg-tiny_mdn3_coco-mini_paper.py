@@ -1,0 +1,6 @@
+# Tiny hourglass, MDN with 3 components, on coco_mini (CPU), with the paper's own start:
+# untrained means, sigma from its floor (10), the plain NLL's gradients at weight 0.1 (configs/_base_/mdn_start.py says
+# what the default changes, and why)
+_base_ = ['./hg-tiny_mdn3_coco-mini.py']
+model = dict(head=dict(offset_loss=dict(_delete_=True, type='MDNLoss', loss_weight=0.1)))
+custom_hooks = []
