@@ -255,7 +255,9 @@ class CenterNetPose(BaseKeypointCodec):
         topk = int((scores >= self.decode_score_thr).sum(1).max())
         scores, inds, ys, xs = scores[:, :topk], inds[:, :topk], ys[:, :topk], xs[:, :topk]
         centre_px = torch.stack([xs, ys.float()], dim=-1)  # (B, k, 2)
-        sizes = gather_at(outputs['box_size'], inds)
+        # a regressed size below 0 is an empty box, not a flipped one: a negative width would give COCO a negative
+        # area, and COCOeval ignores such unmatched people (its area range starts at 0)
+        sizes = gather_at(outputs['box_size'], inds).clamp(min=0)
         centres = centre_px + gather_at(outputs['centre_offset'], inds)
         bboxes = torch.cat([centres - sizes / 2, centres + sizes / 2], dim=-1)  # (B, k, 4)
         raw = gather_at(outputs['keypoint_offset'], inds)  # (B, k, C)

@@ -123,6 +123,17 @@ def test_decode_inverts_encode(refine):
     np.testing.assert_allclose(out['bboxes'].numpy()[order], np.stack([p[2] for p in people]), atol=1e-3)
 
 
+def test_negative_box_sizes_decode_to_empty_boxes():
+    """An untrained size branch can regress w or h < 0: decoded as 0 (x2 = x1), never a box with negative area
+    (CocoMetric passes box areas to COCOeval, which ignores unmatched people of area < 0, so AP would rise)."""
+    codec = CenterNetPose(input_size=(256, 256))
+    maps = dense_maps(codec, encode(codec, [person(10, 20, 90, 120)]))
+    maps['box_size'] = -maps['box_size']
+    (out, ) = codec.batch_decode(maps)
+    (x1, y1, x2, y2), = out['bboxes'].numpy()
+    assert x2 == x1 and y2 == y1
+
+
 def test_refinement_snaps_within_radius_only():
     codec = CenterNetPose(input_size=(256, 256), refine=True)
     people = [person(10, 20, 90, 120)]
