@@ -42,7 +42,8 @@ REGIMES = dict(
                             'test_dataloader.dataset.data_root': COCO_MINI_TRAIN,
                             'test_dataloader.dataset.ann_file': 'annotations/person_keypoints_train2017.json',
                             'test_dataloader.dataset.data_prefix': dict(img='train2017/'),
-                            'test_evaluator.ann_file': COCO_MINI_TRAIN + 'annotations/person_keypoints_train2017.json'}),
+                            'test_evaluator.ann_file':
+                            COCO_MINI_TRAIN + 'annotations/person_keypoints_train2017.json'}),
     viewpoint=dict(config='configs/viewpoint/hg-tiny_mdn3_viewpoint_paper.py', iters_per_epoch=100, options={}),
 )
 MODELS = dict(L1=None, MDN1=1, MDN3=3)  # components
@@ -242,19 +243,20 @@ def write_report(args, runs):
                                     + ', '.join(f'{i}: {r:.2f}' for i, r in ratios.items())
                                     + f'; lowest per seed {", ".join(f"{r:.2f}" for r in per_seed)}'
                                     + f' (seeds {sorted(set(curves) & set(ref))}): '
-                                    + ('**≥ 0.95 at every checkpoint**' if meets_ratio(ratios, 0.95) else 'below 0.95'))
+                                    + ('**≥ 0.95 at every checkpoint**' if meets_ratio(ratios, 0.95)
+                                       else 'below 0.95'))
             ax.set(title=f'{regime}: refinement {mode}', xlabel='iteration', ylabel='AP (mean ± std over seeds)')
             ax.legend(fontsize=8)
             ax.grid(alpha=0.3)
         lines += [''] + verdicts + ['', f'![{regime}](../../docs/cold_start_{regime}{args.tag}.png)', '']
         # the gap split: the heatmaps' own losses (refinement snaps to them) at the scored iterations
+        scored = range(2 * args.every, args.iters + 1, 2 * args.every)
         lines += ['Heatmap focal losses (centre / keypoints; the logger\'s window mean, mean over seeds) at the scored '
                   'iterations: where an MDN lags here, its heatmaps lag, whatever its offsets do.', '',
-                  '| model | ' + ' | '.join(str(i) for i in range(2 * args.every, args.iters + 1, 2 * args.every)) + ' |',
-                  '| --- |' + ' ---: |' * len(range(2 * args.every, args.iters + 1, 2 * args.every))]
+                  '| model | ' + ' | '.join(str(i) for i in scored) + ' |', '| --- |' + ' ---: |' * len(scored)]
         for name, model, variant in names:
             cells = []
-            for i in range(2 * args.every, args.iters + 1, 2 * args.every):
+            for i in scored:
                 logged = [logged_losses(run_dir(args.work_dir, regime, model, variant, s), i) for s in args.seeds]
                 logged = [r for r in logged if r]
                 cells.append(f'{sum(r["loss_centre"] for r in logged) / len(logged):.2f} / '

@@ -115,8 +115,9 @@ def seed():
     torch.manual_seed(0)
 
 
+# a COCO *_paper config's model is its twin's (test_name_matches_settings checks it), so it is not built again
 @pytest.mark.parametrize('path', [p for p in CONFIGS if not NAME.match(p.stem)['paper'] or 'viewpoint' in p.stem],
-                         ids=lambda p: p.stem)  # a COCO *_paper config's model is its twin's (test_name_matches_settings)
+                         ids=lambda p: p.stem)
 def test_loss_and_predict_on_coco_mini(path):
     cfg = Config.fromfile(path)
     model = MODELS.build(with_input_size(cfg.model, INPUT))
