@@ -3,6 +3,8 @@ iterations, scores the checkpoint with refinement on and off, records the backbo
 cache, and writes the report and its plots."""
 import json
 
+import pytest
+
 from conftest import data_dir, load_script
 
 cold_start = load_script('benchmarks/cold_start.py')
@@ -35,3 +37,28 @@ def test_quick_run_end_to_end(tmp_path):
     mtime = (tmp_path / 'work' / 'coco_test4' / 'L1' / 'seed7' / 'scores.json').stat().st_mtime_ns
     cold_start.main(args)
     assert (tmp_path / 'work' / 'coco_test4' / 'L1' / 'seed7' / 'scores.json').stat().st_mtime_ns == mtime
+
+
+def test_every_run_starts_from_the_papers_recipe_then_its_variant(tmp_path):
+    """The configs' default MDN start (data start, beta 1, weight 0.03) never leaks into a 'paper' run: each run is
+    the paper's recipe plus exactly its variant, on every regime; the schedule keeps its lr step at 80 %."""
+    data_dir('coco_mini')
+    for regime in cold_start.REGIMES:
+        paper, *_ = cold_start.build_cfg(regime, 'MDN3', 'paper', 5, 2000, 250, str(tmp_path / regime))
+        assert paper.model.head.offset_loss == dict(type='MDNLoss', loss_weight=0.1)
+        assert paper.model.head.min_sigma == 10 and paper.model.head.num_components == 3
+        assert [h['type'] for h in paper.custom_hooks if h['type'].startswith('MDN')] == []
+        l1, *_ = cold_start.build_cfg(regime, 'L1', 'paper', 5, 2000, 250, str(tmp_path / regime))
+        assert l1.model.head.num_components is None and l1.model.head.offset_loss is None
+        chosen, epochs, every, per_epoch = cold_start.build_cfg(regime, 'MDN1', 'data+beta+w0.03+reset300', 5, 2000,
+                                                                250, str(tmp_path / regime), stop=1000)
+        assert chosen.model.head.offset_loss == dict(type='MDNLoss', loss_weight=0.03, beta=1.0)
+        hooks = {h['type']: h for h in chosen.custom_hooks}
+        assert (hooks['MDNDataInitHook']['mean_init'], hooks['MDNDataInitHook']['sigma_init']) == ('kmeans', 'ml')
+        assert hooks['OptimizerStateResetHook']['iters'] == [300]
+        assert epochs * per_epoch <= 1000 < (epochs + 1) * per_epoch and chosen.randomness.seed == 5
+        if regime != 'viewpoint':  # its own schedule is 2000 iterations already
+            (step, ) = [s for s in chosen.param_scheduler if s['type'] == 'MultiStepLR']
+            assert step['milestones'] == [int(2000 // per_epoch * 0.8)]
+    with pytest.raises(ValueError, match='unknown variant'):
+        cold_start.variant_options('data+bogus')
