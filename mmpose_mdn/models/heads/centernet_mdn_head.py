@@ -124,7 +124,7 @@ class CenterNetMDNHead(BaseHead):
             raise ValueError(f"mdn_branches must be 'shared' or 'separate' (MDN heads only), got {mdn_branches!r}")
         if offset_loss_stacks not in ('all', 'last'):
             raise ValueError(f"offset_loss_stacks must be 'all' or 'last', got {offset_loss_stacks!r}")
-        self.mdn_branches, self.offset_loss_stacks = mdn_branches, offset_loss_stacks
+        self.offset_loss_stacks = offset_loss_stacks
         self.num_keypoints = K = num_keypoints
         self.num_components = num_components
         self.min_sigma = min_sigma
