@@ -11,7 +11,7 @@
 #   r_m (mu - o) / (sigma v_k)^2, so a face keypoint (small v_k) does not outweigh a limb 9-17x and a person with a
 #   large sigma keeps teaching its means. The loss value and its stationary points are the NLL's.
 # - loss_weight 0.03: with the spike gone, the NLL's gradient on the backbone is still ~3x L1's offset term and
-#   holds back the heatmaps (their focal losses lag L1's at every checkpoint); 0.03 brings it to L1's level.
+#   holds back the heatmaps (their focal losses lag L1's at every checkpoint); 0.03 scales it to about L1's.
 #   Unlike the other two this changes eq. 6's balance between the terms (not the NLL).
 # The paper's own recipe (untrained start, plain NLL gradients, weight 0.1): the *_paper configs.
 mdn_offset_loss = dict(type='MDNLoss', loss_weight=0.03, beta=1.0)
