@@ -90,11 +90,9 @@ def build_cfg(regime: str, model: str, variant: str, seed: int, iters: int, ever
     spec = REGIMES[regime]
     cfg = Config.fromfile(osp.join(ROOT, spec['config']))
     ipe = spec['iters_per_epoch']
-    epochs, every_epochs = max(1, iters // ipe), max(1, every // ipe)
+    schedule_epochs, every_epochs = max(1, iters // ipe), max(1, every // ipe)
     options = dict(spec['options'])
-    for split in ('val',):  # the scoring set is the test split (val = test)
-        for key in [k for k in options if k.startswith('test_')]:
-            options[split + key[4:]] = options[key]
+    options.update({'val' + k[4:]: v for k, v in spec['options'].items() if k.startswith('test_')})  # val = test
     if regime == 'viewpoint':
         data_root = osp.join(osp.dirname(work), 'viewpoint_data', f'seed{seed}') + '/'
         for loader in ('train', 'val', 'test'):
@@ -124,11 +122,11 @@ def build_cfg(regime: str, model: str, variant: str, seed: int, iters: int, ever
     cfg.model.test_cfg.flip_test = False  # every model flip-free: the curves compare offsets, not test-time tricks
     if dynamics:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='TrainingDynamicsHook', interval=dynamics)]
-    if epochs != cfg.train_cfg.max_epochs:  # another length: lr x0.1 at 80 %
+    if schedule_epochs != cfg.train_cfg.max_epochs:  # another length: lr x0.1 at 80 %
         for s in cfg.param_scheduler:
             if s['type'] == 'MultiStepLR':
-                s.update(end=epochs, milestones=[int(epochs * 0.8)])
-    epochs = max(1, min(stop or iters, iters) // ipe)
+                s.update(end=schedule_epochs, milestones=[int(schedule_epochs * 0.8)])
+    epochs = max(1, min(stop or iters, iters) // ipe)  # trained now, of the schedule
     cfg.train_cfg.max_epochs, cfg.train_cfg.val_interval = epochs, epochs + 1  # scored afterwards, on and off
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=every_epochs, by_epoch=True,
                                         max_keep_ckpts=-1, save_best=None, save_last=True)
@@ -145,7 +143,6 @@ def score(cfg, checkpoint: str, refine: bool, name: str) -> dict:
     cfg.model.head.decoder.refine = refine
     cfg.load_from, cfg.resume, cfg.experiment_name = checkpoint, False, name
     cfg.work_dir = osp.join(cfg.work_dir, 'scores')
-    cfg.custom_hooks = [h for h in cfg.custom_hooks if h['type'] not in ('TrainingDynamicsHook', 'MDNDataInitHook')]
     return Runner.from_cfg(cfg).test()
 
 
@@ -192,8 +189,8 @@ def load_curves(work_dir, regime, model, variant, seeds, mode):
     return curves
 
 
-def logged_losses(work: str, iteration: int) -> dict:
-    """The losses the logger recorded at ``iteration`` (its window means) in a run's ``vis_data/scalars.json``
+def logged_losses(work: str) -> dict:
+    """step -> the losses the logger recorded there (its window means), from a run's ``vis_data/scalars.json``
     files (a resumed run has several; the latest record of a step wins)."""
     from glob import glob
     records = {}
@@ -203,7 +200,7 @@ def logged_losses(work: str, iteration: int) -> dict:
                 r = json.loads(line)
                 if 'loss_centre' in r:
                     records[r['step']] = r
-    return records.get(iteration, {})
+    return records
 
 
 def write_report(args, runs):
@@ -217,7 +214,8 @@ def write_report(args, runs):
     lines = [f'Command: `python benchmarks/cold_start.py {args.command_line}`', '',
              f'Seeds {args.seeds}; {args.iters} iterations, scored every {args.every}; CPU, one torch thread a run.',
              '']
-    names = sorted({('L1' if m == 'L1' else f'{m}_{v}', m, v) for _, m, v in runs}, key=lambda r: r[0] != 'L1')
+    names = sorted(dict.fromkeys(('L1' if m == 'L1' else f'{m}_{v}', m, v) for _, m, v in runs),
+                   key=lambda r: r[0] != 'L1')  # L1 first, then the runs in the order asked (a stable sort)
     for regime in args.regimes:
         fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
         lines += [f'## {regime}', '', '| model | refinement | ' + ' | '.join(
@@ -255,10 +253,10 @@ def write_report(args, runs):
                   'iterations: where an MDN lags here, its heatmaps lag, whatever its offsets do.', '',
                   '| model | ' + ' | '.join(str(i) for i in scored) + ' |', '| --- |' + ' ---: |' * len(scored)]
         for name, model, variant in names:
+            runs_logged = [logged_losses(run_dir(args.work_dir, regime, model, variant, s)) for s in args.seeds]
             cells = []
             for i in scored:
-                logged = [logged_losses(run_dir(args.work_dir, regime, model, variant, s), i) for s in args.seeds]
-                logged = [r for r in logged if r]
+                logged = [r[i] for r in runs_logged if i in r]
                 cells.append(f'{sum(r["loss_centre"] for r in logged) / len(logged):.2f} / '
                              f'{sum(r["loss_kpt_heatmap"] for r in logged) / len(logged):.2f}' if logged else '–')
             if any(c != '–' for c in cells):
@@ -300,12 +298,11 @@ def write_report(args, runs):
         if len(table) > 2:  # runs with TrainingDynamicsHook records
             fig.tight_layout()
             fig.savefig(osp.join(args.plots_dir, f'cold_start_{regime}{args.tag}_dynamics.png'), dpi=90)
-        plt.close(fig)
-        if len(table) > 2:
             lines += [f'What reaches the backbone (seed {args.seeds[0]}; gradient L2 norms over the backbone\'s '
                       'parameters of each weighted loss term, from the iteration\'s batch; Adam\'s state after the '
                       'step):', ''] + table + [
                 '', f'![{regime} dynamics](../../docs/cold_start_{regime}{args.tag}_dynamics.png)', '']
+        plt.close(fig)
     return '\n'.join(lines)
 
 

@@ -1,7 +1,7 @@
 """Training dynamics of the shared backbone: each loss term's gradient there, and the step Adam takes."""
 import json
 import os.path as osp
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, Optional, Tuple
 
 import torch
 from mmengine.hooks import Hook
@@ -19,12 +19,23 @@ def adam_update(exp_avg: Tensor, exp_avg_sq: Tensor, step: int, lr: float, betas
     return -lr * m_hat / (v_hat.sqrt() + eps)
 
 
-def rms(tensors: Iterable[Tensor]) -> float:
-    """Root mean square over all entries of the tensors (0 for none)."""
+def sum_of_squares(tensors: Iterable[Tensor]) -> Tuple[float, int]:
+    """The sum of squares over all entries of the tensors, and their count."""
     total, count = 0.0, 0
     for t in tensors:
         total += float(t.double().square().sum())
         count += t.numel()
+    return total, count
+
+
+def l2_norm(tensors: Iterable[Tensor]) -> float:
+    """The L2 norm of all entries of the tensors together."""
+    return sum_of_squares(tensors)[0]**0.5
+
+
+def rms(tensors: Iterable[Tensor]) -> float:
+    """Root mean square over all entries of the tensors (0 for none)."""
+    total, count = sum_of_squares(tensors)
     return (total / count)**0.5 if count else 0.0
 
 
@@ -75,9 +86,9 @@ class TrainingDynamicsHook(Hook):
         for i, (name, value) in enumerate(terms.items()):
             grads = torch.autograd.grad(value, params, retain_graph=i < len(terms) - 1, allow_unused=True)
             grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
-            record[f'grad_norm/{name}'] = rms(grads) * sum(p.numel() for p in params)**0.5
+            record[f'grad_norm/{name}'] = l2_norm(grads)
             total = [t + g for t, g in zip(total, grads)]
-        record['grad_norm/total'] = rms(total) * sum(p.numel() for p in params)**0.5
+        record['grad_norm/total'] = l2_norm(total)
         with torch.no_grad():
             for name, b in model.named_buffers():
                 b.copy_(buffers[name])
