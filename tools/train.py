@@ -64,8 +64,8 @@ def merge_args(cfg, args):
     return cfg
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)

@@ -42,13 +42,13 @@ def offset_branch(cfg: Config) -> str:
     return 'L1' if m is None else f'MDN{m}'
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description='Parameters and FLOPs of pose configs')
     parser.add_argument('configs', nargs='+', help='config files')
     parser.add_argument('--shape', type=int, nargs='+', default=[512, 512], help='input height [width]')
     parser.add_argument('--markdown', action='store_true', help='print one markdown table for all configs')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override settings, key=value')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     shape = args.shape * 2 if len(args.shape) == 1 else args.shape
     pct = lambda part, whole: f'{100 * part / whole:.2f}%'  # noqa: E731
 
