@@ -7,7 +7,8 @@ import pytest
 
 from conftest import data_dir, load_script
 
-cold_start = load_script('benchmarks/cold_start.py')
+cold_start = load_script('benchmarks/cold_start.py')  # the command line
+cs = cold_start.cs  # mmpose_mdn.experiments.cold_start: the runs and the report
 
 
 def test_quick_run_end_to_end(tmp_path):
@@ -43,14 +44,14 @@ def test_every_run_starts_from_the_papers_recipe_then_its_variant(tmp_path):
     """The configs' default MDN start (data start, beta 1, weight 0.03) never leaks into a 'paper' run: each run is
     the paper's recipe plus exactly its variant, on every regime; the schedule keeps its lr step at 80 %."""
     data_dir('coco_mini')
-    for regime in cold_start.REGIMES:
-        paper, *_ = cold_start.build_cfg(regime, 'MDN3', 'paper', 5, 2000, 250, str(tmp_path / regime))
+    for regime in cs.REGIMES:
+        paper, *_ = cs.build_cfg(regime, 'MDN3', 'paper', 5, 2000, 250, str(tmp_path / regime))
         assert paper.model.head.offset_loss == dict(type='MDNLoss', loss_weight=0.1)
         assert paper.model.head.min_sigma == 10 and paper.model.head.num_components == 3
         assert [h['type'] for h in paper.custom_hooks if h['type'].startswith('MDN')] == []
-        l1, *_ = cold_start.build_cfg(regime, 'L1', 'paper', 5, 2000, 250, str(tmp_path / regime))
+        l1, *_ = cs.build_cfg(regime, 'L1', 'paper', 5, 2000, 250, str(tmp_path / regime))
         assert l1.model.head.num_components is None and l1.model.head.offset_loss is None
-        chosen, epochs, every, per_epoch = cold_start.build_cfg(regime, 'MDN1', 'data+beta+w0.03+reset300', 5, 2000,
+        chosen, epochs, every, per_epoch = cs.build_cfg(regime, 'MDN1', 'data+beta+w0.03+reset300', 5, 2000,
                                                                 250, str(tmp_path / regime), stop=1000)
         assert chosen.model.head.offset_loss == dict(type='MDNLoss', loss_weight=0.03, beta=1.0)
         hooks = {h['type']: h for h in chosen.custom_hooks}
@@ -61,4 +62,4 @@ def test_every_run_starts_from_the_papers_recipe_then_its_variant(tmp_path):
             (step, ) = [s for s in chosen.param_scheduler if s['type'] == 'MultiStepLR']
             assert step['milestones'] == [int(2000 // per_epoch * 0.8)]
     with pytest.raises(ValueError, match='unknown variant'):
-        cold_start.variant_options('data+bogus')
+        cs.variant_options('data+bogus')
