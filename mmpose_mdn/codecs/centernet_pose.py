@@ -244,7 +244,9 @@ class CenterNetPose(BaseKeypointCodec):
             the keypoint, or the centre score without keypoint heatmaps), ``bboxes`` (N, 4) xyxy,
             ``bbox_scores`` (N,), ``indices`` (N,) flat centre pixels; with ``component_offsets`` also
             ``component_keypoints`` (N, M, K, 2) and ``component_keypoint_scores`` (N, M, K); and the
-            ``offset_decoder``'s other fields (N, ...).
+            ``offset_decoder``'s other fields (N, ...). Not mmpose's ``(keypoints, scores)`` per image, which
+            would drop the boxes and the mixture's fields: ``CenterNetMDNHead.decode`` makes ``InstanceData`` of
+            these dicts.
         """
         centre_heatmap = outputs['centre_heatmap']
         keypoint_heatmaps = outputs.get('keypoint_heatmaps')

@@ -8,7 +8,7 @@ from mmengine.structures import InstanceData
 from mmpose.models.heads.base_head import BaseHead
 from mmpose.models.utils.tta import flip_heatmaps
 from mmpose.registry import KEYPOINT_CODECS, MODELS
-from mmpose.utils.typing import ConfigType, Features, OptConfigType, OptSampleList, Predictions
+from mmpose.utils.typing import ConfigType, Features, InstanceList, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
 from ..utils.mdn import check_component_rule, mdn_channels, mdn_parameters, mdn_slices, select_component
@@ -182,6 +182,15 @@ class CenterNetMDNHead(BaseHead):
                 conv.weight[lo - first:hi - first] = 0
                 conv.bias[lo - first:hi - first] = values[lo - channels.start:hi - channels.start]
 
+    def offset_features(self, feats: Features) -> Tensor:
+        """The hidden features (B, feat_channels, H, W) of the last stack's keypoint-offset branch, its 3x3 conv +
+        ReLU before the output 1x1 conv: what the offsets and, for MDN, the mixing logits are read from (with
+        ``mdn_branches='separate'``, the mixing logits' own branch)."""
+        layers = self.stacks[-1]['keypoint_offset']
+        if isinstance(layers, SeparateMixtureBranch):
+            layers = layers.parts['logits']
+        return layers[:-1](feats[-1])
+
     def forward(self, feats: Features) -> List[Dict[str, Tensor]]:
         """Raw output maps (B, C, H, W) per stack, from the last ``num_stacks`` features."""
         if len(feats) < self.num_stacks:
@@ -270,7 +279,7 @@ class CenterNetMDNHead(BaseHead):
     # ---------------------------------------------------------------- inference
     def check_test_cfg(self, test_cfg: ConfigType) -> None:
         """Refuse a ``test_cfg`` this head cannot apply, naming the field to fix (:meth:`predict` and
-        :meth:`predict_by_feat` check a ``test_cfg`` once, not on every call)."""
+        :meth:`decode` check a ``test_cfg`` once, not on every call)."""
         if self.decoder is None:
             raise ValueError('CenterNetMDNHead.predict needs a decoder (the CenterNetPose codec): set head.decoder')
         if self.is_mdn:
@@ -314,15 +323,24 @@ class CenterNetMDNHead(BaseHead):
             ones), ``component_keypoint_scores`` (N, M, K) and ``component_sigmas`` (N, M, 2). Sigma is the
             mixture's scale in model-input pixels (the keypoint's std is sigma * v_k).
         """
+        return [inst[inst.bbox_scores >= test_cfg.get('score_thr', 0.0)] for inst in self.decode(maps, test_cfg)]
+
+    def decode(self, maps: Dict[str, Tensor], test_cfg: ConfigType = {}) -> InstanceList:
+        """Every decoded person per image, in model-input pixels, with the fields of :meth:`predict_by_feat`.
+
+        mmpose's ``BaseHead.decode`` takes a codec's ``(keypoints, scores)`` per image and builds
+        ``InstanceData(keypoints, keypoint_scores)``; a CenterNet person also has a box, a box score and, for MDN,
+        the mixture's fields, so :meth:`CenterNetPose.batch_decode` returns a dict of them per image, which this
+        method (as ``DEKRHead.decode`` does for its codec's extra scores) turns into ``InstanceData``.
+
+        Args:
+            maps (dict): one stack's output maps (B, C, H, W) by branch name, heatmaps as probabilities
+        """
         self._check_once(test_cfg)
-        maps = {name: m.float() for name, m in maps.items()}
         offset_decoder = partial(self.decode_mixture, test_cfg=test_cfg) if self.is_mdn else None
-        preds = []
-        for person in self.decoder.batch_decode(maps, offset_decoder):
-            person.pop('indices')
-            inst = InstanceData(**{key: value.detach().cpu().numpy() for key, value in person.items()})
-            preds.append(inst[inst.bbox_scores >= test_cfg.get('score_thr', 0.0)])
-        return preds
+        people = self.decoder.batch_decode({name: m.float() for name, m in maps.items()}, offset_decoder)
+        return [InstanceData(**{key: value.cpu().numpy() for key, value in image.items() if key != 'indices'})
+                for image in people]
 
     def decode_mixture(self, raw: Tensor, test_cfg: ConfigType = {}) -> Dict[str, Tensor]:
         """The MDN outputs at the decoded centres (B, k, M*(2K+3)) -> ``component_offsets`` (B, k, M, K, 2),
