@@ -135,3 +135,19 @@ def test_data_start_of_mdn1_on_real_people_is_the_likelihoods_optimum():
     away = head.offset_loss(means.expand(12, 1, 17, 2), 1.2 * sigma.detach().expand(12, 1, 2), log_pi.expand(12, 1),
                             target, torch.as_tensor(weights, dtype=torch.float32))
     assert away > loss  # a minimum, not just a stationary point
+
+
+def test_data_init_keeps_the_weights_of_a_loaded_checkpoint():
+    """The Runner calls after_load_checkpoint when it loads weights (load_from or a resume); before_train then
+    leaves the head as loaded (it never reaches the training set: this runner has none)."""
+    from types import SimpleNamespace
+
+    from mmengine.logging import MMLogger
+    head = CenterNetMDNHead(in_channels=8, feat_channels=8, num_components=2, offset_loss=dict(type='MDNLoss'))
+    loaded = {k: v.clone() for k, v in head.state_dict().items()}
+    runner = SimpleNamespace(model=SimpleNamespace(head=head), logger=MMLogger.get_current_instance(),
+                             train_dataloader=None)
+    hook = MDNDataInitHook('kmeans', 'ml')
+    hook.after_load_checkpoint(runner, dict(state_dict=loaded))
+    hook.before_train(runner)
+    assert all(torch.equal(v, loaded[k]) for k, v in head.state_dict().items())

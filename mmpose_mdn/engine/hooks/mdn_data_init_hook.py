@@ -107,9 +107,14 @@ class MDNDataInitHook(Hook):
         if mean_init is None and sigma_init is None:
             raise ValueError('MDNDataInitHook needs mean_init and/or sigma_init')
         self.mean_init, self.sigma_init, self.seed = mean_init, sigma_init, seed
+        self.checkpoint_loaded = False
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """The Runner loaded weights (``load_from`` or a resume): :meth:`before_train` keeps them."""
+        self.checkpoint_loaded = True
 
     def before_train(self, runner) -> None:
-        if runner.iter > 0 or runner._load_from:
+        if self.checkpoint_loaded:
             runner.logger.info('MDNDataInitHook: weights come from a checkpoint, nothing initialised')
             return
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
