@@ -7,7 +7,7 @@ from conftest import coco_mini_batch, tiny_estimator_cfg
 from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
-from mmpose_mdn.models.utils import mdn_channels, mdn_parameters, select_component
+from mmpose_mdn.models.utils import mdn_channels, mdn_parameters, mdn_slices, select_component
 
 INPUT = (128, 128)
 
@@ -196,3 +196,21 @@ def test_separate_mixture_branches():
         assert stack_out['keypoint_offset'][:, :60].std() > 0  # the others keep their random start
     with pytest.raises(ValueError, match='mdn_branches'):
         MODELS.build(dict(tiny_estimator_cfg(None, INPUT), head=dict(cfg['head'], num_components=None)))
+
+
+@pytest.mark.parametrize('branches', ['shared', 'separate'])
+def test_offset_features_are_what_the_mixing_logits_read(branches):
+    """offset_features: the last stack's offset-branch hidden features (B, feat_channels, H, W), which its output
+    1x1 conv turns into forward's mixing logits (with separate branches, the logits' own branch)."""
+    cfg = tiny_estimator_cfg(2, INPUT)
+    cfg['head']['mdn_branches'] = branches
+    head = MODELS.build(cfg).head
+    feats = [torch.randn(1, 16, 4, 5) for _ in range(2)]
+    hidden = head.offset_features(feats)
+    assert hidden.shape == (1, 16, 4, 5) and hidden.min() == 0  # after the ReLU
+    logits = mdn_slices(2, 17)['logits']
+    layers = head.offset_output_layers()  # every stack's, in stack order
+    last_stack = layers[len(layers) - len(layers) // head.num_stacks:]
+    conv, first = next((c, f) for c, f in last_stack if f <= logits.start < f + c.out_channels)
+    torch.testing.assert_close(conv(hidden)[:, logits.start - first:logits.stop - first],
+                               head.forward(feats)[-1]['keypoint_offset'][:, logits])
