@@ -13,7 +13,7 @@ followed by those of its ``bottomup_demo.py`` (``--output-root``, ``--save-predi
   config's ``MDNPoseLocalVisualizer``: MDN people in their component's colour with the σ ellipse at their centre.
 - Outputs: ``--out-file``, the drawn image of a one-image INPUT; ``--output-root``, drawn images under their
   own names, a video as ``<name>.mp4``; ``--save-predictions``, ``<name>.json`` per input (in ``--output-root``,
-  else beside ``--out-file``): ``MMPoseInferencer``'s per-person dicts (:func:`mmpose_mdn.apis.split_instances`:
+  else beside ``--out-file``): ``CenterNetPoseInferencer``'s per-person dicts (:func:`mmpose_mdn.apis.split_instances`:
   ``keypoints``, ``keypoint_scores``, ``bbox`` as ``[[x1, y1, x2, y2]]``, ``bbox_score``, for MDN ``component``,
   ``mixture_probs`` (π) and ``sigma`` (σx, σy)), all in image pixels; a video's holds
   ``[{frame_id, instances}]``.

@@ -1,3 +1,3 @@
-from .inferencer import MDN_FIELDS, split_instances
+from .inferencer import MDN_FIELDS, CenterNetPoseInferencer, split_instances
 
-__all__ = ['MDN_FIELDS', 'split_instances']
+__all__ = ['MDN_FIELDS', 'CenterNetPoseInferencer', 'split_instances']

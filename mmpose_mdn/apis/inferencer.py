@@ -1,23 +1,24 @@
-"""``MMPoseInferencer`` on our configs: people by its ``bbox_thr``, and per-person dicts with the MDN fields (also
-for ``demo/image_demo.py``). Two small shims, installed by importing ``mmpose_mdn`` (every config does, through
-``custom_imports``), because mmpose has no hook for either:
+"""mmpose's 2D pose inferencer for our configs: people by its ``bbox_thr``, and per-person dicts with the MDN fields.
 
-1. mmpose's inferencers hand ``bbox_thr`` (0.3 by default) to a one-stage model as ``model.test_cfg.score_thr``
-   only when the config's model type is the string ``'BottomupPoseEstimator'``; ours is its subclass
-   ``CenterNetPoseEstimator``, which would return every candidate down to the evaluation threshold (100 per image).
-   :func:`preprocess` does the same for subclasses.
-2. mmpose's inferencers turn each image's ``pred_instances`` into a list of per-person dicts with
-   ``mmpose.structures.split_instances``, which copies only ``keypoints``, ``keypoint_scores``, ``bbox`` and
-   ``bbox_score``: an MDN model's component, π and σ were lost from ``MMPoseInferencer``'s default (dict) output
-   and from the JSON files it writes. :func:`split_instances` returns mmpose's dicts unchanged, plus the MDN
-   fields where the instances carry them.
+mmpose's own inferencers (``MMPoseInferencer``, ``Pose2DInferencer``) run our configs as they are, with two
+differences that :class:`CenterNetPoseInferencer` removes, as a subclass (nothing of mmpose is replaced):
+
+1. they hand ``bbox_thr`` (0.3 by default) to a one-stage model as ``model.test_cfg.score_thr`` only when the
+   config's model type is the string ``'BottomupPoseEstimator'``; ours is its subclass ``CenterNetPoseEstimator``,
+   which then returns every candidate down to the evaluation threshold (100 per image);
+2. their per-person dicts (``mmpose.structures.split_instances``) hold only ``keypoints``, ``keypoint_scores``,
+   ``bbox`` and ``bbox_score``: an MDN model's component, π and σ are not in their dict output nor in the JSON
+   files they write. :func:`split_instances` returns mmpose's dicts plus the MDN fields.
 """
+import os.path as osp
 from typing import List
 
+import mmengine
 import numpy as np
+from mmengine.fileio import join_path
 from mmengine.structures import InstanceData
-from mmpose.apis.inferencers import base_mmpose_inferencer
-from mmpose.models.pose_estimators import BottomupPoseEstimator
+from mmpose.apis import Pose2DInferencer
+from mmpose.registry import INFERENCERS
 from mmpose.structures import split_instances as mmpose_split_instances
 
 # pred_instances field (N, ...) -> per-person key: the chosen component (int), π (M,), σ (2,) in image pixels
@@ -36,22 +37,33 @@ def split_instances(instances: InstanceData) -> List[dict]:
     return people
 
 
-mmpose_preprocess = base_mmpose_inferencer.BaseMMPoseInferencer.preprocess
+@INFERENCERS.register_module()
+class CenterNetPoseInferencer(Pose2DInferencer):
+    """``Pose2DInferencer`` (what ``MMPoseInferencer(pose2d=...)`` runs) for our configs: the people scoring
+    >= ``bbox_thr`` (0.3 by default), each a dict of :func:`split_instances`, in the returned predictions and in
+    the JSON files of ``pred_out_dir``.
 
+    Args:
+        model (str): config file; weights (str): checkpoint; device, scope, show_progress: as mmpose's
+    """
 
-def preprocess(self, inputs, batch_size: int = 1, bboxes=None, bbox_thr: float = 0.3, nms_thr: float = 0.3,
-               **kwargs):
-    """mmpose's ``BaseMMPoseInferencer.preprocess``, which sets a bottom-up model's ``test_cfg.score_thr`` /
-    ``nms_thr`` to ``bbox_thr`` / ``nms_thr`` (where the config has them), for subclasses of
-    ``BottomupPoseEstimator`` as well."""
-    if isinstance(self.model, BottomupPoseEstimator) and self.cfg.model.type != 'BottomupPoseEstimator':
-        test_cfg = self.model.head.test_cfg.copy()
-        test_cfg.update({key: value for key, value in (('score_thr', bbox_thr), ('nms_thr', nms_thr))
-                         if key in test_cfg})
-        self.model.test_cfg = test_cfg
-    return mmpose_preprocess(self, inputs, batch_size=batch_size, bboxes=bboxes, bbox_thr=bbox_thr,
-                             nms_thr=nms_thr, **kwargs)
+    def preprocess(self, inputs, batch_size: int = 1, bbox_thr: float = 0.3, **kwargs):
+        """mmpose's, with ``bbox_thr`` as the model's ``test_cfg.score_thr`` (the head keeps people scoring
+        >= it)."""
+        self.model.test_cfg = {**self.model.test_cfg, 'score_thr': bbox_thr}
+        return super().preprocess(inputs, batch_size, bbox_thr=bbox_thr, **kwargs)
 
-
-base_mmpose_inferencer.split_instances = split_instances
-base_mmpose_inferencer.BaseMMPoseInferencer.preprocess = preprocess
+    def postprocess(self, preds, visualization, return_datasample=None, return_datasamples: bool = False,
+                    pred_out_dir: str = '') -> dict:
+        """mmpose's, with the per-person dicts of :func:`split_instances` (returned, and written to
+        ``pred_out_dir/<image name>.json``; a video's at its end, by mmpose)."""
+        if return_datasamples or return_datasample:
+            return super().postprocess(preds, visualization, return_datasample, return_datasamples, pred_out_dir)
+        predictions = [split_instances(pred.pred_instances) for pred in preds]
+        for people, pred in zip(predictions, preds) if pred_out_dir else ():
+            if self._video_input:
+                self.video_info['predictions'].append(people)
+            else:
+                name = osp.splitext(osp.basename(pred.metainfo['img_path']))[0]
+                mmengine.dump(people, join_path(pred_out_dir, f'{name}.json'), indent='  ')
+        return dict(visualization=visualization, predictions=predictions)

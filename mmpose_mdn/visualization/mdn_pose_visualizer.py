@@ -29,10 +29,10 @@ class MDNPoseLocalVisualizer(PoseLocalVisualizer):
 
     Both kinds are drawn only for people whose ``bbox_scores`` >= ``bbox_thr``: a bottom-up model returns its
     candidates down to the low score COCO evaluation wants (``model.test_cfg.score_thr``), and the pictures of
-    ``tools/test.py --show-dir``, the demo and ``MMPoseInferencer`` show people.
+    ``tools/test.py --show-dir``, the demo and the inferencers show people.
 
     Args (beyond ``PoseLocalVisualizer``'s):
-        bbox_thr (float): minimum person score drawn. Defaults to 0.3, ``MMPoseInferencer``'s ``bbox_thr``
+        bbox_thr (float): minimum person score drawn. Defaults to 0.3, the inferencers' default ``bbox_thr``
         show_pi (bool): write π of the chosen component above each MDN person's box. Defaults to False
         component_colors (sequence): one RGB colour per component. Defaults to :data:`COMPONENT_COLORS`
     """

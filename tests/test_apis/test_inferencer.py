@@ -1,21 +1,22 @@
-"""mmpose.apis.MMPoseInferencer with our config and the checkpoint trained in this session, as a new user calls it:
-people (not candidates) by its bbox_thr, the MDN fields in its dict predictions and JSON files, pictures from the
-config's MDNPoseLocalVisualizer."""
+"""CenterNetPoseInferencer (mmpose's Pose2DInferencer for our configs) with the checkpoint trained in this session,
+as a new user calls it: people (not candidates) by its bbox_thr, the MDN fields in its dict predictions and JSON
+files, pictures from the config's MDNPoseLocalVisualizer."""
 import json
 
 import cv2
 import numpy as np
 import pytest
-from mmpose.apis import MMPoseInferencer, inference_bottomup, init_model
+from mmpose.apis import inference_bottomup, init_model
 
 from conftest import MINI_MDN, ROOT, data_dir
 
+from mmpose_mdn.apis import CenterNetPoseInferencer
 from mmpose_mdn.visualization import COMPONENT_COLORS
 
 
 @pytest.fixture(scope='module')
 def inferencer(mini_checkpoint):
-    return MMPoseInferencer(pose2d=str(ROOT / MINI_MDN), pose2d_weights=str(mini_checkpoint), device='cpu')
+    return CenterNetPoseInferencer(str(ROOT / MINI_MDN), str(mini_checkpoint), device='cpu')
 
 
 @pytest.fixture(scope='module')
@@ -50,7 +51,7 @@ def test_predictions_keep_mdn_fields_and_threshold_people(inferencer, candidates
 
 
 def test_default_bbox_thr_returns_people_not_candidates(inferencer, candidates):
-    """MMPoseInferencer's default bbox_thr (0.3) becomes the model's score_thr: this checkpoint's candidates
+    """mmpose's default bbox_thr (0.3) becomes the model's score_thr: this checkpoint's candidates
     (100, all below 0.1) are not people."""
     assert len(candidates) == 100
     people = next(inferencer(str(photo())))['predictions'][0]

@@ -19,6 +19,6 @@ model = dict(
         num_keypoints=17,
         num_components=None,  # None: the L1 base model; M >= 1: MDN with M components
         num_stacks=2),  # decoder: the dataset base's codec, referenced by each config
-    # score_thr: people predicted, down to the low centre score COCO evaluation wants; MMPoseInferencer replaces it
-    # with its bbox_thr (0.3 by default) and demo/image_demo.py with --bbox-thr, so inference returns people
+    # score_thr: people predicted, down to the low centre score COCO evaluation wants; CenterNetPoseInferencer
+    # replaces it with its bbox_thr (0.3 by default) and demo/image_demo.py with --bbox-thr, so inference returns people
     test_cfg=dict(flip_test=False, score_thr=0.01))
