@@ -9,8 +9,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmpose_mdn.utils import setup_cpu_distributed
-from mmpose_mdn.utils.checkpoint import partial_loading
+from mmpose_mdn.utils import partial_loading, setup_cpu_distributed
 from mmpose_mdn.utils.config import check_run_length, merge_cfg_options
 
 
@@ -70,7 +69,7 @@ def main(argv=None):
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     fine_tuning = cfg.get('load_from') and not cfg.get('resume')  # load what fits, log the rest
-    with partial_loading() if fine_tuning else nullcontext():
+    with partial_loading(runner.model) if fine_tuning else nullcontext():
         runner.train()
 
 

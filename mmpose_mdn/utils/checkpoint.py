@@ -3,25 +3,28 @@ checkpoints that must fit the model they are loaded into.
 
 mmengine 0.10.7 calls ``torch.load`` without ``weights_only``; its checkpoints hold numpy arrays (dataset meta,
 message-hub buffers) and ``HistoryBuffer`` objects, which the weights-only unpickler refuses. Rather than switch
-the safe unpickler off (a pickle from the internet can run code), the types mmengine stores are allow-listed and
-mmengine's loader for local files is replaced by one that keeps ``weights_only=True`` and, for a file needing
-anything else, raises an error naming the file and the type.
+the safe unpickler off (a pickle from the internet can run code), :func:`register_weights_only_loader` registers,
+through mmengine's extension point for checkpoint loaders, a loader for local files that keeps
+``weights_only=True``, allows the types mmengine stores while it reads, and, for a file needing anything else,
+raises an error naming the file and the type. Every ``CenterNetPoseEstimator`` registers it when built; until then
+mmengine and torch are as they were.
 """
 import logging
 import os.path as osp
 import pickle
 import re
+from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Iterator
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer, print_log
+from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import CheckpointLoader
 
-# The file last read by load_local_checkpoint (mmengine loads it, then copies its state_dict into the model), so
-# require_matching_weights can name it; and whether a partial load is allowed (fine-tuning, see partial_loading).
-_loading = dict(file=None, partial=False)
+# key of the model's (the root module's) state-dict metadata naming the checkpoint file it was read from
+SOURCE_KEY = 'mmpose_mdn_source'
 
 
 def history_buffer_method(owner, name: str):
@@ -47,14 +50,15 @@ def mmengine_safe_globals() -> list:
 
 
 def load_local_checkpoint(filename: str, map_location=None):
-    """mmengine's local-file loader with ``weights_only=True`` and a clear error for a disallowed type."""
+    """mmengine's local-file loader with ``weights_only=True``, mmengine's types allowed while it reads
+    (:func:`mmengine_safe_globals`), a clear error for any other type, and the file named in the state dict
+    (:func:`name_source`)."""
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
-        checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
-        _loading['file'] = filename
-        return checkpoint
+        with torch.serialization.safe_globals(mmengine_safe_globals()):
+            return name_source(torch.load(filename, map_location=map_location, weights_only=True), filename)
     except pickle.UnpicklingError as err:
         raise pickle.UnpicklingError(
             f'checkpoint {filename} holds a type that is not allow-listed for weights-only loading. mmpose_mdn '
@@ -73,11 +77,30 @@ def _reason(err: Exception) -> str:
     return next((line.strip() for line in after.splitlines() if line.strip()), text)
 
 
-def allow_mmengine_checkpoints() -> None:
-    """Allow-list mmengine's checkpoint types and make mmengine load local files through the loader above."""
-    torch.serialization.add_safe_globals(mmengine_safe_globals())
-    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
+def name_source(checkpoint, filename: str):
+    """``checkpoint`` whose state dict (``checkpoint['state_dict']``, or the checkpoint itself) names ``filename``
+    in its metadata: mmengine keeps a state dict's ``_metadata`` when it copies the weights into a model, and
+    ``metadata['']`` is what the model's ``load_state_dict`` pre-hooks receive as ``local_metadata``, so
+    :func:`require_matching_weights` can name the file."""
+    if not isinstance(checkpoint, dict):
+        return checkpoint
+    nested = isinstance(checkpoint.get('state_dict'), dict)
+    state = checkpoint['state_dict'] if nested else checkpoint
+    named = OrderedDict(state)
+    named._metadata = OrderedDict(getattr(state, '_metadata', {}))
+    named._metadata[''] = {**named._metadata.get('', {}), SOURCE_KEY: filename}
+    return {**checkpoint, 'state_dict': named} if nested else named
 
+
+def register_weights_only_loader() -> None:
+    """Make mmengine read local checkpoint files with :func:`load_local_checkpoint` (``CheckpointLoader``'s
+    scheme for paths without a prefix, replaced).
+
+    Called by every ``CenterNetPoseEstimator`` when it is built, so ``init_model``, the Runner (``load_from``,
+    ``resume``) and the inferencers load checkpoints of our configs under ``weights_only=True``; calling it again
+    changes nothing. torch's own allow-list (``torch.serialization.get_safe_globals()``) is never changed.
+    """
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -85,24 +108,28 @@ class CheckpointMismatchError(RuntimeError):
 
 
 @contextmanager
-def partial_loading() -> Iterator[None]:
-    """Within this block :func:`require_matching_weights` logs what it could not load instead of raising: for
-    fine-tuning from another model's checkpoint (``tools/train.py --cfg-options load_from=FILE``)."""
-    before, _loading['partial'] = _loading['partial'], True
+def partial_loading(model: torch.nn.Module) -> Iterator[None]:
+    """Within this block a checkpoint loaded into ``model`` (or into the model a wrapper holds) need not fit it:
+    :func:`require_matching_weights` logs what it could not load instead of raising, for fine-tuning from another
+    model's checkpoint (``tools/train.py --cfg-options load_from=FILE``). Sets ``model.load_partially``."""
+    model = model.module if is_model_wrapper(model) else model
+    before, model.load_partially = getattr(model, 'load_partially', False), True
     try:
         yield
     finally:
-        _loading['partial'] = before
+        model.load_partially = before
 
 
-def require_matching_weights(module: torch.nn.Module, state_dict: dict, prefix: str, *args) -> None:
+def require_matching_weights(module: torch.nn.Module, state_dict: dict, prefix: str, local_metadata: dict,
+                             *args) -> None:
     """``load_state_dict`` pre-hook: every weight of ``module`` must be in the checkpoint, with its shape, and the
     checkpoint must hold no other weight under ``module``'s prefix.
 
     mmengine (``init_model``, ``Runner`` with ``load_from``) loads with ``strict=False`` and only logs a mismatch,
     so an L1 checkpoint in an MDN config would be evaluated with a randomly initialised offset branch. Here a
-    mismatch raises :class:`CheckpointMismatchError` naming the file and the first keys, except inside
-    :func:`partial_loading`, where it is logged and loading goes on with what fits.
+    mismatch raises :class:`CheckpointMismatchError` naming the file (from ``local_metadata``, see
+    :func:`name_source`) and the first keys, except while ``module.load_partially`` (:func:`partial_loading`),
+    where it is logged and loading goes on with what fits.
     """
     own = module.state_dict()
     missing = [prefix + k for k in own if prefix + k not in state_dict]
@@ -111,12 +138,12 @@ def require_matching_weights(module: torch.nn.Module, state_dict: dict, prefix: 
     unexpected = [k for k in state_dict if k.startswith(prefix) and k[len(prefix):] not in own]
     if not (missing or shapes or unexpected):
         return
-    source = f'checkpoint {_loading["file"]}' if _loading['file'] else 'the state dict'
+    source = f'checkpoint {local_metadata[SOURCE_KEY]}' if SOURCE_KEY in local_metadata else 'the state dict'
     found = '; '.join(
         f'{len(keys)} {what} (first: {", ".join(keys[:3])})'
         for what, keys in (('missing', missing), ('with another shape', shapes), ('unexpected', unexpected)) if keys)
     what = f'{type(module).__name__}' + (f' ({prefix.rstrip(".")})' if prefix else '')
-    if _loading['partial']:
+    if getattr(module, 'load_partially', False):
         print_log(f'fine-tuning from {source}: these weights of the {what} are left as initialised: {found}',
                   logger='current', level=logging.WARNING)
         return

@@ -1,5 +1,6 @@
 """Checkpoints load with torch's weights-only unpickler (mmengine's types pass, anything else is refused), and only
-into the model they fit (another model's checkpoint fails naming the file and keys, except for fine-tuning)."""
+into the model they fit (another model's checkpoint fails naming the file and keys, except for fine-tuning).
+tests/test_utils/test_plain_mmpose.py checks that nothing changes before one of our models is built."""
 import argparse
 import pickle
 
@@ -10,10 +11,11 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
 from conftest import MINI_MDN, ROOT, data_dir, run_tool
-from mmpose_mdn.utils.checkpoint import CheckpointMismatchError
+from mmpose_mdn.utils.checkpoint import CheckpointMismatchError, register_weights_only_loader
 
 
 def test_mmengine_types_load_weights_only(tmp_path):
+    register_weights_only_loader()
     path = tmp_path / 'ok.pth'
     loss = HistoryBuffer()
     loss.update(1.0)
@@ -31,6 +33,7 @@ def test_mmengine_types_load_weights_only(tmp_path):
                                            (np.ndarray.tofile, 'not allowed')])
 def test_other_types_are_refused_naming_the_file(tmp_path, payload, named):
     """Another class, and getattr reaching anything but HistoryBuffer's statistics (here ndarray.tofile)."""
+    register_weights_only_loader()
     path = tmp_path / 'evil.pth'
     torch.save(dict(state_dict=dict(w=torch.ones(2)), meta=payload), path)
     with pytest.raises(pickle.UnpicklingError) as err:

@@ -7,7 +7,7 @@ from mmpose.models.pose_estimators import BottomupPoseEstimator
 from mmpose.registry import MODELS
 from mmpose.utils.typing import InstanceList, PixelDataList, SampleList
 
-from ...utils.checkpoint import require_matching_weights
+from ...utils.checkpoint import register_weights_only_loader, require_matching_weights
 
 # (N, ..., 2) points and (N, ..., 2) scales in model-input pixels
 POINT_FIELDS = ('keypoints', 'component_keypoints')
@@ -27,12 +27,17 @@ class CenterNetPoseEstimator(BottomupPoseEstimator):
     mmpose's estimator maps only keypoints and boxes. Other fields (scores, ``components``, ``mixture_probs``)
     are unchanged; ``keypoints_visible`` is the keypoint scores, as in mmpose.
 
-    A checkpoint must fit the whole model (:func:`require_matching_weights`): another model's checkpoint fails
-    naming the file and keys, except when fine-tuning (``tools/train.py --cfg-options load_from=FILE``).
+    Checkpoints: building the estimator makes mmengine read local checkpoint files under torch's
+    ``weights_only=True`` (:func:`~mmpose_mdn.utils.checkpoint.register_weights_only_loader`), and a checkpoint
+    must fit the whole model (:func:`require_matching_weights`): another model's checkpoint fails naming the file
+    and keys, except while ``load_partially`` is True (fine-tuning, ``tools/train.py --cfg-options
+    load_from=FILE``, through :func:`~mmpose_mdn.utils.checkpoint.partial_loading`).
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        register_weights_only_loader()
+        self.load_partially = False
         self.register_load_state_dict_pre_hook(require_matching_weights)
 
     def add_pred_to_datasample(self, batch_pred_instances: InstanceList,
