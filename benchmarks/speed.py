@@ -332,7 +332,7 @@ def markdown(rows: dict, args, started: str, load: tuple, elapsed: float) -> str
     cpu = next((line.split(':', 1)[1].strip() for line in Path('/proc/cpuinfo').read_text().splitlines()
                 if line.startswith('model name')), platform.processor()) if Path('/proc/cpuinfo').exists() else \
         platform.processor()
-    command = 'python benchmarks/speed.py' + ' '.join([''] + sys.argv[1:])
+    command = 'python benchmarks/speed.py' + ' '.join([''] + args.argv)
     lines = [
         '# Speed: MDN vs the L1 base model, measured side by side', '',
         f'Produced by `{command}` on {started} in {elapsed / 60:.1f} min.', '',
@@ -367,6 +367,7 @@ def main(argv=None) -> dict:
     parser.add_argument('--baseline', type=Path,
                         help='a Markdown file of this script run on an older commit: adds a before/after table')
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for the report
     if not (DATA / 'coco_mini').is_dir():
         raise SystemExit(f'{DATA / "coco_mini"} is absent: set MDN_DATA to the folder holding coco_mini/')
     torch.set_num_threads(args.threads)

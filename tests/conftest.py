@@ -1,5 +1,6 @@
 """Shared fixtures: the real COCO-format data beside the project (../shared/data)."""
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,56 @@ def run_tool(*args, timeout=600, env=None, check=True):
     return proc
 
 
+@dataclass
+class ToolRun:
+    """What a tool's command line would have given: its exit status and output (on an error, the traceback)."""
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+_last_tool_end = [0.0]  # when the previous in-process tool returned (see call_tool)
+
+
+def call_tool(*args, check=True) -> ToolRun:
+    """Run one of the project's tools in this process: its ``main`` with the arguments a user types after the
+    script's path (``args[0]``, from the repo root), without starting Python, torch and mmpose again. An exception
+    or ``SystemExit`` becomes the exit status and the traceback, as the command line would print them.
+
+    mmengine names a run's logger, visualizer and log folder by its config and the second it starts, so two runs of
+    one config started within one second would share them: a call starts in a later second than the previous one
+    returned."""
+    import contextlib
+    import io
+    import time
+    import traceback
+    while int(time.time()) == int(_last_tool_end[0]):
+        time.sleep(0.05)
+    import torch
+    threads = torch.get_num_threads()  # a tool may set its own (benchmarks/speed.py: 1)
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.chdir(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            returned = load_script(args[0]).main([str(a) for a in args[1:]])
+            code = returned if isinstance(returned, int) else 0  # sys.exit(main()) of an int, else 0
+        except SystemExit as e:  # argparse's errors, sys.exit('message')
+            code = 0 if e.code is None else e.code if isinstance(e.code, int) else 1
+            if not isinstance(e.code, int) and e.code is not None:
+                err.write(str(e.code))
+        except Exception:  # noqa: BLE001  the command line would print it and exit 1
+            code = 1
+            err.write(traceback.format_exc())
+        finally:
+            _last_tool_end[0] = time.time()
+            torch.set_num_threads(threads)
+    run = ToolRun(code, out.getvalue(), err.getvalue())
+    if check:
+        assert run.returncode == 0, f'{" ".join(map(str, args))} failed ({run.returncode}):\n' \
+                                    f'{run.stdout[-4000:]}\n{run.stderr[-6000:]}'
+    return run
+
+
 def free_port() -> int:
     """A free TCP port for a torchrun launcher (tools/dist_*.sh read PORT)."""
     import socket
@@ -143,9 +194,9 @@ def mini_checkpoint(tmp_path_factory) -> Path:
     """A checkpoint of the coco-mini MDN3 config trained in this session: 3 epochs of coco_mini (27 iterations,
     each logged in the work dir beside it), seed 0."""
     work_dir = tmp_path_factory.mktemp('mini_checkpoint')
-    run_tool('tools/train.py', MINI_MDN, '--work-dir', work_dir, '--no-validate', '--cfg-options',
-             *mini_data_options(), 'train_cfg.max_epochs=3', 'default_hooks.checkpoint.interval=3',
-             'default_hooks.logger.interval=1', 'randomness.seed=0')
+    call_tool('tools/train.py', MINI_MDN, '--work-dir', work_dir, '--no-validate', '--cfg-options',
+              *mini_data_options(), 'train_cfg.max_epochs=3', 'default_hooks.checkpoint.interval=3',
+              'default_hooks.logger.interval=1', 'randomness.seed=0')
     return work_dir / 'epoch_3.pth'
 
 
@@ -166,3 +217,20 @@ def xtcocotools_stats(gt: dict, results: list, sigmas, tmp_path) -> list:
     coco_eval.accumulate()
     coco_eval.summarize()
     return list(coco_eval.stats)
+
+
+ANALYSIS_HOOK = ['default_hooks.analysis.enable=True', 'default_hooks.analysis.seeds=[0]',
+                 'default_hooks.analysis.displacements=[1]']
+
+
+@pytest.fixture(scope='session')
+def mini_test_run(mini_checkpoint, tmp_path_factory) -> tuple:
+    """tools/test.py of the session's checkpoint on coco_mini val, once for every test that reads a test run:
+    ``--out metrics.json`` (and CocoMetric's ``metrics.keypoints.json``), ``--dump preds.pkl``, ``--show-dir vis``
+    and the analysis hook switched on. Returns its work dir and its log."""
+    out = tmp_path_factory.mktemp('mini_test_run')
+    run = call_tool('tools/test.py', MINI_MDN, mini_checkpoint, '--work-dir', out, '--out', out / 'metrics.json',
+                    '--dump', out / 'preds.pkl', '--show-dir', 'vis', '--cfg-options', *mini_data_options(),
+                    *ANALYSIS_HOOK)
+    return out, run.stdout + run.stderr
+

@@ -9,6 +9,9 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=10, save_best='coco/AP', rule='greater', max_keep_ckpts=3),
     analysis=dict(type='MDNAnalysisHook', enable=False))
 
-# pictures of tools/test.py --show-dir, the demo and MMPoseInferencer: people scoring >= bbox_thr, MDN people in
-# their component's colour with the σ ellipse (mmpose_mdn/visualization/mdn_pose_visualizer.py)
-visualizer = dict(type='MDNPoseLocalVisualizer', bbox_thr=0.3, show_pi=False)
+# pictures of tools/test.py --show-dir, the demo and the inferencers: people scoring >= bbox_thr, MDN people in
+# their component's colour with the σ ellipse (mmpose_mdn/visualization/mdn_pose_visualizer.py). Without mmpose's
+# fixed name='visualizer' the Runner names it after its run: a second Runner in one process (a test, an experiment,
+# a notebook) gets its own visualizer and logs its scalars into its own work dir, not into the first run's.
+visualizer = dict(_delete_=True, type='MDNPoseLocalVisualizer', vis_backends=[dict(type='LocalVisBackend')],
+                  bbox_thr=0.3, show_pi=False)

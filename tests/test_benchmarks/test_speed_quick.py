@@ -2,7 +2,7 @@
 targets are read from the full run in benchmarks/speed.md, never asserted on timings here."""
 import re
 
-from conftest import data_dir, load_script, run_tool
+from conftest import data_dir, call_tool, load_script
 
 tables = load_script('benchmarks/speed.py').read_tables  # section title -> rows (cells) of its Markdown tables
 
@@ -10,7 +10,7 @@ tables = load_script('benchmarks/speed.py').read_tables  # section title -> rows
 def test_quick_run_writes_every_row(tmp_path):
     data_dir('coco_mini')
     out = tmp_path / 'speed.md'
-    run_tool('benchmarks/speed.py', '--quick', '--out', out, timeout=300)
+    call_tool('benchmarks/speed.py', '--quick', '--out', out)
     text = out.read_text()
     assert '`python benchmarks/speed.py --quick --out' in text and 'torch.set_num_threads(1)' in text
     assert 'CPU only, the GPU figures (LargeHG at 512, fp32 vs AMP) are not measured' in text

@@ -7,21 +7,17 @@ import mmengine
 import numpy as np
 import pytest
 
-from conftest import MINI_MDN, SETS, data_dir, free_port, mini_data_options, run_tool, scalars
+from conftest import ANALYSIS_HOOK, MINI_MDN, SETS, call_tool, data_dir, free_port, mini_data_options, run_tool, scalars
 from mmpose_mdn.evaluation.predictions import MDN_FIELDS
 
-HOOK = ['default_hooks.analysis.enable=True', 'default_hooks.analysis.seeds=[0]',
-        'default_hooks.analysis.displacements=[1]']
+HOOK = ANALYSIS_HOOK
 FILES = ('analysis.json', 'report.md', 'groups.png', 'ablations.png', 'components.png')
 
 
 @pytest.fixture(scope='module')
-def tested(mini_checkpoint, tmp_path_factory):
-    """tools/test.py with the hook switched on, writing --out metrics and a --dump of the predictions."""
-    out = tmp_path_factory.mktemp('tested')
-    proc = run_tool('tools/test.py', MINI_MDN, mini_checkpoint, '--work-dir', out, '--out', out / 'metrics.json',
-                    '--dump', out / 'preds.pkl', '--cfg-options', *mini_data_options(), *HOOK)
-    return out, proc.stdout + proc.stderr
+def tested(mini_test_run):
+    """The session's tools/test.py run: the hook switched on, --out metrics and a --dump of the predictions."""
+    return mini_test_run
 
 
 def test_hook_reports_next_to_coco_metric(tested):
@@ -51,7 +47,7 @@ def test_hook_reports_next_to_coco_metric(tested):
 
 def test_tool_gives_the_same_numbers_from_the_dump(tested, tmp_path):
     out, _ = tested
-    run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--out-dir', tmp_path,
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--out-dir', tmp_path,
              '--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options())
     assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == json.loads(
         (out / 'analysis' / 'test' / 'analysis.json').read_text())
@@ -60,7 +56,7 @@ def test_tool_gives_the_same_numbers_from_the_dump(tested, tmp_path):
 
 def test_tool_from_the_checkpoint_runs_the_test_with_the_hook(tested, mini_checkpoint, tmp_path):
     out, _ = tested
-    proc = run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', tmp_path, '--seeds',
+    proc = call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', tmp_path, '--seeds',
                     '0', '--displacements', '1', '--cfg-options', *mini_data_options())
     assert f'report: {tmp_path / "test" / "report.md"}' in proc.stdout
     assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == json.loads(
@@ -82,7 +78,7 @@ def test_l1_predictions_get_groups_displacement_and_a_note(tested, tmp_path):
     for d in dump:
         d['pred_instances'] = {k: v for k, v in d['pred_instances'].items() if k not in MDN_FIELDS}
     (tmp_path / 'l1.pkl').write_bytes(pickle.dumps(dump))
-    run_tool('tools/analysis/mdn_analysis.py', 'configs/mdn/hg-tiny_base_coco-mini.py', '--dump', tmp_path / 'l1.pkl',
+    call_tool('tools/analysis/mdn_analysis.py', 'configs/mdn/hg-tiny_base_coco-mini.py', '--dump', tmp_path / 'l1.pkl',
              '--out-dir', tmp_path, '--seeds', '0', '--displacements', '1', '2', '--cfg-options', *mini_data_options())
     analysis = json.loads((tmp_path / 'test' / 'analysis.json').read_text())
     assert analysis['note'].startswith('component analyses need an MDN head')
@@ -94,25 +90,25 @@ def test_l1_predictions_get_groups_displacement_and_a_note(tested, tmp_path):
 
 def test_bad_input_names_the_file(tested, tmp_path):
     out, _ = tested
-    proc = run_tool('tools/analysis/mdn_analysis.py', 'configs/mdn/hg-tiny_base_coco-mini.py', '--dump',
+    proc = call_tool('tools/analysis/mdn_analysis.py', 'configs/mdn/hg-tiny_base_coco-mini.py', '--dump',
                     out / 'preds.pkl', '--cfg-options', *mini_data_options(), check=False)
     assert proc.returncode != 0 and f'{out / "preds.pkl"} holds predictions with 3 components' in proc.stderr
     missing = tmp_path / 'nowhere.json'
-    proc = run_tool('tools/analysis/mdn_analysis.py', '--ann-file', missing, check=False)
+    proc = call_tool('tools/analysis/mdn_analysis.py', '--ann-file', missing, check=False)
     assert proc.returncode != 0 and f'annotation file {missing} does not exist' in proc.stderr
     boxes = tmp_path / 'instances.json'
     boxes.write_text(json.dumps(dict(images=[dict(id=1)], annotations=[dict(id=1, image_id=1, bbox=[0, 0, 9, 9])])))
-    proc = run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--ann-file', boxes,
+    proc = call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--ann-file', boxes,
                     check=False)
     assert proc.returncode != 0 and f'{boxes} has no person keypoints' in proc.stderr
-    proc = run_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--cfg-options',
+    proc = call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--cfg-options',
                     *mini_data_options(), 'test_evaluator.nms_mode=oks_nms', check=False)
     assert proc.returncode != 0 and "CocoMetric's nms_mode is 'oks_nms'" in proc.stderr
 
 
 def test_hook_checks_its_annotation_file_before_inference(mini_checkpoint, tmp_path):
     missing = tmp_path / 'nowhere.json'
-    proc = run_tool('tools/test.py', MINI_MDN, mini_checkpoint, '--work-dir', tmp_path, '--cfg-options',
+    proc = call_tool('tools/test.py', MINI_MDN, mini_checkpoint, '--work-dir', tmp_path, '--cfg-options',
                     *mini_data_options(), *HOOK, f'default_hooks.analysis.ann_file={missing}', check=False)
     assert proc.returncode != 0 and f'annotation file {missing} does not exist' in proc.stderr
     assert 'Epoch(test)' not in proc.stdout + proc.stderr
@@ -120,7 +116,7 @@ def test_hook_checks_its_annotation_file_before_inference(mini_checkpoint, tmp_p
 
 def test_annotation_file_alone_gives_the_displacement(tmp_path):
     ann = data_dir('coco_test4') / SETS['coco_test4'][1]
-    run_tool('tools/analysis/mdn_analysis.py', '--ann-file', ann, '--out-dir', tmp_path, '--displacements', '0', '2',
+    call_tool('tools/analysis/mdn_analysis.py', '--ann-file', ann, '--out-dir', tmp_path, '--displacements', '0', '2',
              '--seeds', '0')
     analysis = json.loads((tmp_path / 'analysis.json').read_text())
     assert set(analysis['keypoint_groups']) == {'gt_displaced'} and 'ablations' not in analysis
@@ -131,7 +127,7 @@ def test_annotation_file_alone_gives_the_displacement(tmp_path):
 def test_hook_logs_scalars_every_validation_epoch(tmp_path):
     """Two epochs of training with validation: a report and the scalars (vis_data, as TensorBoard would get
     them) per epoch."""
-    run_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--cfg-options', *mini_data_options(), *HOOK,
+    call_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--cfg-options', *mini_data_options(), *HOOK,
              'train_cfg.max_epochs=2', 'train_cfg.val_interval=1',
              'randomness.seed=0')
     assert all((tmp_path / 'analysis' / f'val_epoch_{e}' / 'analysis.json').is_file() for e in (1, 2))

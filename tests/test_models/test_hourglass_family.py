@@ -4,7 +4,7 @@ initialisation); one LargeHG forward runs at 256x256."""
 
 import pytest
 import torch
-from conftest import ROOT, load_script, run_tool, tiny_estimator_cfg
+from conftest import ROOT, call_tool, load_script, tiny_estimator_cfg
 from mmcv.cnn import ConvModule
 from mmdet.models.backbones import HourglassNet
 from mmdet.models.backbones.resnet import BasicBlock
@@ -223,12 +223,12 @@ def test_centernet_converter_command(tmp_path):
     torch.manual_seed(0)
     state = {f'module.{k}': torch.randn(s) if s else torch.tensor(0) for k, s in layout.items()}
     torch.save({'epoch': 1, 'state_dict': state}, tmp_path / 'centernet.pth')
-    proc = run_tool('tools/model_converters/centernet2mmpose.py', tmp_path / 'centernet.pth', tmp_path / 'ours.pth')
+    proc = call_tool('tools/model_converters/centernet2mmpose.py', tmp_path / 'centernet.pth', tmp_path / 'ours.pth')
     assert '0 left out' in proc.stdout
     converted = torch.load(tmp_path / 'ours.pth', weights_only=True)['state_dict']
     MODELS.build(cfg).load_state_dict(converted, strict=True)
     assert torch.equal(converted['backbone.stem.0.conv.weight'], state['module.pre.0.conv.weight'])
     torch.save({'meta': {}}, tmp_path / 'other.pth')
-    proc = run_tool('tools/model_converters/centernet2mmpose.py', tmp_path / 'other.pth', tmp_path / 'x.pth',
+    proc = call_tool('tools/model_converters/centernet2mmpose.py', tmp_path / 'other.pth', tmp_path / 'x.pth',
                     check=False)
     assert proc.returncode != 0 and 'other.pth' in proc.stderr

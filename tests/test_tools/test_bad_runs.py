@@ -2,7 +2,7 @@
 with a message naming the file or field (tools/train.py, tools/test.py, tools/misc/check_dataset.py)."""
 import json
 
-from conftest import MINI_MDN, coco_mini_copy, data_dir, run_tool, scalars
+from conftest import MINI_MDN, call_tool, coco_mini_copy, data_dir, run_tool, scalars
 
 
 def test_data_root_override_trains_and_tests_on_the_new_data(tmp_path):
@@ -10,10 +10,10 @@ def test_data_root_override_trains_and_tests_on_the_new_data(tmp_path):
     tools/test.py predicts the copy's 5 val images (coco_mini has 79)."""
     root = coco_mini_copy(tmp_path / 'data', train=8, val=5)
     work = tmp_path / 'work'
-    run_tool('tools/train.py', MINI_MDN, '--work-dir', work, '--no-validate', '--cfg-options', f'data_root={root}',
+    call_tool('tools/train.py', MINI_MDN, '--work-dir', work, '--no-validate', '--cfg-options', f'data_root={root}',
              'train_cfg.max_epochs=1', 'default_hooks.logger.interval=1', 'randomness.seed=0')
     assert [r['iter'] for r in scalars(work) if 'loss' in r] == [1, 2]
-    run_tool('tools/test.py', MINI_MDN, work / 'epoch_1.pth', '--work-dir', tmp_path / 'test', '--dump',
+    call_tool('tools/test.py', MINI_MDN, work / 'epoch_1.pth', '--work-dir', tmp_path / 'test', '--dump',
              tmp_path / 'preds.pkl', '--cfg-options', f'data_root={root}')
     import mmengine
     dumped = mmengine.load(tmp_path / 'preds.pkl')
@@ -23,7 +23,7 @@ def test_data_root_override_trains_and_tests_on_the_new_data(tmp_path):
 
 def test_missing_data_fails_before_training(tmp_path):
     proc = run_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--cfg-options',
-                    f'data_root={tmp_path}/nowhere', check=False)
+                    f'data_root={tmp_path}/nowhere', check=False)  # the command line itself
     assert proc.returncode != 0 and 'Epoch(train)' not in proc.stdout + proc.stderr
     assert f'annotation file {tmp_path}/nowhere/annotations/person_keypoints_train2017.json does not exist' \
         in proc.stderr
@@ -32,10 +32,10 @@ def test_missing_data_fails_before_training(tmp_path):
 def test_run_length_cap_that_works_and_the_one_that_does_not(tmp_path):
     """train_cfg.max_iters fails at once saying what to use; the README's cap (max_epochs + dataset.indices) runs
     exactly its iterations."""
-    bad = run_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path / 'bad', '--cfg-options',
+    bad = call_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path / 'bad', '--cfg-options',
                    'train_cfg.max_iters=3', check=False)
     assert bad.returncode != 0 and 'train_dataloader.dataset.indices=N' in bad.stderr
-    run_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path / 'ok', '--no-validate', '--amp', '--cfg-options',
+    call_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path / 'ok', '--no-validate', '--amp', '--cfg-options',
              f'data_root={data_dir("coco_mini")}', 'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=12', 'default_hooks.logger.interval=1')
     records = [r for r in scalars(tmp_path / 'ok') if 'loss' in r]
     assert [r['iter'] for r in records] == [1, 2, 3]

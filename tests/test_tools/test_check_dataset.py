@@ -3,7 +3,7 @@ import json
 
 from PIL import Image
 
-from conftest import MINI_MDN, coco_mini_copy, run_tool
+from conftest import MINI_MDN, call_tool, coco_mini_copy
 
 
 def test_lists_every_problem_and_exits_non_zero(tmp_path):
@@ -21,7 +21,7 @@ def test_lists_every_problem_and_exits_non_zero(tmp_path):
     anns[2]['num_keypoints'] += 1
     ann_file.write_text(json.dumps(coco))
 
-    proc = run_tool('tools/misc/check_dataset.py', MINI_MDN, '--cfg-options', f'data_root={root}', check=False)
+    proc = call_tool('tools/misc/check_dataset.py', MINI_MDN, '--cfg-options', f'data_root={root}', check=False)
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     expected = [f'{root}/train2017/{imgs[0]["file_name"]}: image file exists (12 bytes) but cannot be decoded',
@@ -40,6 +40,6 @@ def test_lists_every_problem_and_exits_non_zero(tmp_path):
 
 def test_clean_dataset_exits_zero(tmp_path):
     root = coco_mini_copy(tmp_path / 'data', train=3, val=3)
-    proc = run_tool('tools/misc/check_dataset.py', MINI_MDN, '--splits', 'train', 'val', '--cfg-options',
+    proc = call_tool('tools/misc/check_dataset.py', MINI_MDN, '--splits', 'train', 'val', '--cfg-options',
                     f'data_root={root}')
     assert proc.stdout.splitlines()[-1].startswith('0 problem(s) in 2 annotation file(s)')

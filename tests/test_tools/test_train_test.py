@@ -8,7 +8,7 @@ import pytest
 from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
-from conftest import MINI_MDN, ROOT, SETS, data_dir, mini_data_options, run_tool, scalars, xtcocotools_stats
+from conftest import MINI_MDN, ROOT, SETS, data_dir, scalars, xtcocotools_stats
 
 EPOCHS = 3  # 9 iterations of 4 images each: 27 iterations
 
@@ -29,19 +29,18 @@ def test_train_losses_finite_and_decreasing(trained):
     assert (trained / f'epoch_{EPOCHS}.pth').is_file()
 
 
-def test_test_tool_writes_metrics_and_predictions(trained, tmp_path):
-    out = tmp_path / 'result.json'
-    run_tool('tools/test.py', MINI_MDN, trained / f'epoch_{EPOCHS}.pth', '--work-dir', tmp_path, '--out', out,
-             '--dump', tmp_path / 'preds.pkl', '--cfg-options', *mini_data_options())
+def test_test_tool_writes_metrics_and_predictions(mini_test_run, tmp_path):
+    work_dir, _ = mini_test_run  # the session's tools/test.py run, with --out and --dump
+    out = work_dir / 'metrics.json'
     metrics = json.loads(out.read_text())
-    predictions = json.loads((tmp_path / 'result.keypoints.json').read_text())
+    predictions = json.loads((work_dir / 'metrics.keypoints.json').read_text())
     assert predictions and all(len(p['keypoints']) == 17 * 3 and p['category_id'] == 1 for p in predictions)
     # CocoMetric's AP/AR are xtcocotools' on the predictions it wrote (COCO sigmas, use_area)
     gt = json.loads((data_dir('coco_mini') / SETS['coco_mini'][1]).read_text())
     sigmas = parse_pose_metainfo(CocoDataset.METAINFO)['sigmas']
     stats = xtcocotools_stats(gt, predictions, sigmas, tmp_path)
     assert metrics['coco/AP'] == pytest.approx(stats[0], abs=1e-9) and metrics['coco/AR'] == pytest.approx(stats[5])
-    dumped = mmengine.load(tmp_path / "preds.pkl")  # written by this test
+    dumped = mmengine.load(work_dir / "preds.pkl")
     assert len(dumped) == 79  # every coco_mini val image, people or not
     inst = dumped[0]['pred_instances']
     assert inst['keypoints'].shape[1:] == (17, 2) and inst['mixture_probs'].shape[1] == 3

@@ -2,15 +2,14 @@
 with the component legend."""
 import cv2
 
-from conftest import MINI_MDN, data_dir, mini_data_options, run_tool
+from conftest import data_dir
 
 from mmpose_mdn.visualization import COMPONENT_COLORS
 
 
-def test_show_dir_pictures_come_from_the_mdn_visualizer(mini_checkpoint, tmp_path):
-    run_tool('tools/test.py', MINI_MDN, mini_checkpoint, '--work-dir', tmp_path, '--show-dir', 'vis',
-             '--cfg-options', *mini_data_options())
-    drawn = sorted(tmp_path.glob('*/vis/*.jpg'))
+def test_show_dir_pictures_come_from_the_mdn_visualizer(mini_test_run):
+    work_dir, _ = mini_test_run  # the session's tools/test.py run, with --show-dir vis
+    drawn = sorted(work_dir.glob('*/vis/*.jpg'))
     sources = sorted(data_dir('coco_mini').glob('val2017/*.jpg'))
     assert [p.name.rsplit('_', 1)[0] for p in drawn] == [p.stem for p in sources]  # <name>_0.jpg each
     for picture, source in zip(drawn, sources):
