@@ -32,7 +32,8 @@ def _fmt(x) -> str:
     return '–' if x is None or (isinstance(x, float) and np.isnan(x)) else f'{x:.3f}'
 
 
-def _table(header, rows) -> list:
+def markdown_table(header, rows) -> list:
+    """Markdown lines of a table: the header's cells, then one row of cells (strings) per row, a blank line after."""
     return ['| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)] + \
         ['| ' + ' | '.join(r) + ' |' for r in rows] + ['']
 
@@ -53,21 +54,21 @@ def markdown_report(analysis: dict, title: str = 'MDN analysis') -> str:
     lines += ['## Keypoint groups (Table 4)', '', 'AP with the OKS over each group\'s keypoints (its own sigmas, the '
               'annotation\'s area); *GT displaced d px*: every annotated keypoint moved by d pixels in a random '
               'direction and scored as a prediction (mean over seeds): the AP a group loses to an error of that '
-              'size on this data.', ''] + _table(['', *groups], rows)
+              'size on this data.', ''] + markdown_table(['', *groups], rows)
     if 'ablations' not in analysis:
         return '\n'.join(lines)
     abl = analysis['ablations']
     lines += ['## Component ablations (Table 1)', '', '*w/o Ck*: the predictions made by component k removed; '
               '*keep Ck*: only those kept; *all with Ck*: every person decoded with component k; *exclude Ck*: '
               'every person re-decided among the other components (π renormalised). All people.', '']
-    lines += _table(['', *STAT_COLUMNS], [[row] + [_fmt(s['all'][c]) for c in STAT_COLUMNS]
-                                          for row, s in abl.items()])
+    lines += markdown_table(['', *STAT_COLUMNS], [[row] + [_fmt(s['all'][c]) for c in STAT_COLUMNS]
+                                                  for row, s in abl.items()])
     lines += ['## Subsets (Table 2)', '', 'AP on subsets of the annotated people; people outside a subset are '
               'ignored (a prediction matched to them is neither a match nor a false positive). *Visible / occluded '
               'keypoints*: the other keypoints ignored; *visible / occluded face*: people with >= 5 annotated '
               'keypoints whose nose is visible / occluded or not annotated.', '']
-    lines += _table(['', *(SUBSET_TITLES[s] for s in SUBSETS)], [[row] + [_fmt(s[k]['AP']) for k in SUBSETS]
-                                                                  for row, s in abl.items()])
+    lines += markdown_table(['', *(SUBSET_TITLES[s] for s in SUBSETS)], [[row] + [_fmt(s[k]['AP']) for k in SUBSETS]
+                                                                          for row, s in abl.items()])
     comps = analysis.get('components')
     if comps:
         M = len(comps['face_counts'][0])
@@ -75,18 +76,18 @@ def markdown_report(analysis: dict, title: str = 'MDN analysis') -> str:
         lines += ['## Component statistics (Table 3)', '', 'Share of the predictions made by each component at '
                   'a score threshold, beside the share of the people with >= 5 annotated keypoints whose face is '
                   f'visible / occluded ({gt["people"]} people).', '']
-        lines += _table(['', *(f'C{k}' for k in range(M)), 'predictions'],
-                        [[f'score >= {t}'] + [f'{100 * s:.1f} %' if v['n'] else '–' for s in v['share']] +
-                         [str(v['n'])]
-                         for t, v in comps['shares'].items()])
-        lines += _table(['ground truth', 'visible face', 'occluded face'],
-                        [['share', f'{100 * gt["visible_face"]:.1f} %', f'{100 * gt["occluded_face"]:.1f} %']])
+        lines += markdown_table(['', *(f'C{k}' for k in range(M)), 'predictions'],
+                                [[f'score >= {t}'] + [f'{100 * s:.1f} %' if v['n'] else '–' for s in v['share']] +
+                                 [str(v['n'])]
+                                 for t, v in comps['shares'].items()])
+        lines += markdown_table(['ground truth', 'visible face', 'occluded face'],
+                                [['share', f'{100 * gt["visible_face"]:.1f} %', f'{100 * gt["occluded_face"]:.1f} %']])
         lines += ['Matched predictions (OKS >= 0.5) per face visibility and component; *agreement*: the share '
                   'on the diagonal of the best one-to-one assignment of components to visible / occluded face: '
                   f'**{_fmt(comps["face_agreement"])}**.', '']
-        lines += _table(['', *(f'C{k}' for k in range(M))],
-                        [[name] + [str(n) for n in row]
-                         for name, row in zip(('visible face', 'occluded face'), comps['face_counts'])])
+        lines += markdown_table(['', *(f'C{k}' for k in range(M))],
+                                [[name] + [str(n) for n in row]
+                                 for name, row in zip(('visible face', 'occluded face'), comps['face_counts'])])
     return '\n'.join(lines)
 
 
