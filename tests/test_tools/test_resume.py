@@ -14,7 +14,7 @@ from mmengine.dataset import DefaultSampler
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from conftest import MINI_MDN, ROOT, load_script, mini_data_options, run_tool, scalars
+from conftest import MINI_MDN, ROOT, call_tool, load_script, mini_data_options, scalars
 from mmpose_mdn.utils import load_local_checkpoint
 
 N, KILL_AFTER, PER_EPOCH, EPOCHS = 5, 7, 9, 2  # checkpoint every 5 iterations; killed in iteration 8 of 18
@@ -100,5 +100,5 @@ def test_sigkill_mid_epoch_then_resume(tmp_path):
     assert resumed_epoch == [dataset.get_data_info(i)['img_path'] for i in order[4 * N:]]
 
     assert runner.iter == EPOCHS * PER_EPOCH
-    run_tool('tools/test.py', MINI_MDN, work_dir / f'iter_{EPOCHS * PER_EPOCH}.pth', '--work-dir', tmp_path / 'test',
+    call_tool('tools/test.py', MINI_MDN, work_dir / f'iter_{EPOCHS * PER_EPOCH}.pth', '--work-dir', tmp_path / 'test',
              '--out', tmp_path / 'test.json', '--cfg-options', *mini_data_options())

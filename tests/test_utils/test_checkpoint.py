@@ -10,7 +10,7 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
-from conftest import MINI_MDN, ROOT, data_dir, run_tool
+from conftest import MINI_MDN, ROOT, call_tool, data_dir
 from mmpose_mdn.utils.checkpoint import CheckpointMismatchError, register_weights_only_loader
 
 
@@ -89,7 +89,7 @@ def test_test_tool_and_demo_refuse_an_l1_checkpoint_in_an_mdn_config(checkpoints
     image = sorted(data_dir('coco_test4').glob('*.jpg'))[0]
     for tool in (('tools/test.py', MINI_MDN, checkpoints / 'l1.pth', '--cfg-options',
                   f'data_root={data_dir("coco_mini")}'), ('demo/image_demo.py', image, MINI_MDN, checkpoints / 'l1.pth')):
-        proc = run_tool(*tool, check=False)
+        proc = call_tool(*tool, check=False)
         assert proc.returncode != 0, tool
         assert 'CheckpointMismatchError' in proc.stderr and str(checkpoints / 'l1.pth') in proc.stderr, proc.stderr[-3000:]
         assert 'head.stacks.0.keypoint_offset' in proc.stderr
@@ -100,7 +100,7 @@ def test_test_tool_and_demo_refuse_an_l1_checkpoint_in_an_mdn_config(checkpoints
                                          ('backbone.pth', '48 missing (first: head.stacks.0.centre_heatmap.0.weight')])
 def test_fine_tuning_from_another_model_loads_what_fits_and_says_what_not(checkpoints, tmp_path, name, listed):
     """tools/train.py with load_from (an L1 or a backbone-only checkpoint): what fits is loaded, the rest listed."""
-    proc = run_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--no-validate', '--cfg-options',
+    proc = call_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--no-validate', '--cfg-options',
                     f'load_from={checkpoints / name}', f'data_root={data_dir("coco_mini")}', 'train_cfg.max_epochs=1',
                     'train_dataloader.dataset.indices=4')
     log = proc.stdout + proc.stderr
