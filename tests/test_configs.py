@@ -116,15 +116,36 @@ def seed():
 
 
 # a COCO *_paper config's model is its twin's (test_name_matches_settings checks it), so it is not built again
-@pytest.mark.parametrize('path', [p for p in CONFIGS if not NAME.match(p.stem)['paper'] or 'viewpoint' in p.stem],
-                         ids=lambda p: p.stem)
+BUILT = [p for p in CONFIGS if not NAME.match(p.stem)['paper'] or 'viewpoint' in p.stem]
+# computed for real: every tiny model, and one per full-size backbone (the head's code is the same at every size, and
+# every M is computed by a tiny or one of these); the others are built and run on the meta device (structure and
+# shapes, no arithmetic): the same network, without seconds of initialising and convolving 0.2-1.5 G parameters
+REAL = {p for p in BUILT if '-tiny' in p.stem} | {
+    ROOT / 'configs' / 'mdn' / f'{n}.py' for n in ('hg_mdn3_coco', 'hg-small_mdn5_coco', 'hg-xsmall_base_coco')}
+
+
+@pytest.mark.parametrize('path', BUILT, ids=lambda p: p.stem)
 def test_loss_and_predict_on_coco_mini(path):
     cfg = Config.fromfile(path)
+    M, K = cfg.model.head.num_components, cfg.model.head.num_keypoints
+    train_batch = coco_mini_batch(cfg, train=True, n=2)  # the config's own pipelines on real images, every config
+    val_batch = coco_mini_batch(cfg, train=False, n=1)
+    if path not in REAL:
+        with torch.device('meta'):
+            model = MODELS.build(with_input_size(cfg.model, INPUT))
+            outputs = model._forward(torch.empty(2, 3, *INPUT))
+        assert len(outputs) == cfg.model.head.num_stacks
+        shapes = {name: tuple(v.shape) for name, v in outputs[-1].items()}
+        size = (INPUT[0] // 4, INPUT[1] // 4)
+        offsets = 2 * K if M is None else M * (2 * K + 3)  # L1: (x, y) per keypoint; MDN: means, (σx, σy), π each
+        assert shapes == {'centre_heatmap': (2, 1, *size), 'box_size': (2, 2, *size), 'centre_offset': (2, 2, *size),
+                          'keypoint_heatmaps': (2, K, *size), 'keypoint_subpixel_offset': (2, 2 * K, *size),
+                          'keypoint_offset': (2, offsets, *size)}
+        return
     model = MODELS.build(with_input_size(cfg.model, INPUT))
-    M = cfg.model.head.num_components
 
     # two images: train-mode BatchNorm needs two values per channel at the 1x1 deepest level
-    data = model.data_preprocessor(coco_mini_batch(cfg, train=True, n=2), training=True)
+    data = model.data_preprocessor(train_batch, training=True)
     with torch.no_grad():
         losses = model(**data, mode='loss')
     assert ('loss_offset' if M is None else 'loss_mdn') in losses and len(losses) == 6
@@ -132,10 +153,10 @@ def test_loss_and_predict_on_coco_mini(path):
 
     model.eval()
     with torch.no_grad():
-        (sample, ) = model.test_step(coco_mini_batch(cfg, train=False, n=1))
+        (sample, ) = model.test_step(val_batch)
     pred = sample.pred_instances
     n = len(pred)
-    assert pred.keypoints.shape == (n, 17, 2) and pred.keypoint_scores.shape == (n, 17) and n > 0
+    assert pred.keypoints.shape == (n, K, 2) and pred.keypoint_scores.shape == (n, K) and n > 0
     if M is not None:
         assert pred.mixture_probs.shape == (n, M)
 
