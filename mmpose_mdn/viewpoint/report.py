@@ -32,9 +32,9 @@ DEFINITIONS = (
     'components to front/back. People are matched to predictions by box IoU ≥ 0.5.')
 CENTRES = (
     'What the components do at the ground-truth centres of the validation front/back people '
-    '(`benchmarks/mdn_components.py`; output pixels; *oracle*: the component nearest to the annotation; *mirror*: '
-    'mean distance between a person\'s keypoints and their left/right mirror; *= viewpoint*: how often that '
-    'component is the one of the person\'s viewpoint):')
+    '(`mmpose_mdn/viewpoint/components.py`; output pixels; *oracle*: the component nearest to the annotation; '
+    '*mirror*: mean distance between a person\'s keypoints and their left/right mirror; *= viewpoint*: how often '
+    'that component is the one of the person\'s viewpoint):')
 
 
 def verdict_sentence(results: dict) -> str:

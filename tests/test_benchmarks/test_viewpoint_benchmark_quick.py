@@ -1,53 +1,83 @@
-"""The viewpoint benchmark's CI variant: `benchmarks/viewpoint_benchmark.py --quick` generates the scenes, trains
-and tests the four models with tools/train.py and tools/test.py, reads the components of MDN2/MDN3 at the
-annotated people with benchmarks/mdn_components.py, and writes the report with its plots."""
+"""The viewpoint benchmark's CI variant: `benchmarks/viewpoint_benchmark.py --quick` (one run of the command line,
+shared by the tests) generates the scenes, trains and tests the four models in-process, reads the components of
+MDN2/MDN3 at the annotated people, and writes the report with its plots; `benchmarks/mdn_components.py` on its
+checkpoints gives the report's numbers and refuses what it cannot read."""
 import json
 import math
 import re
 import subprocess
 import sys
 
-from conftest import ROOT, run_tool
+import numpy as np
+import pytest
+from conftest import ROOT, call_tool
 
 MODELS = ('L1', 'MDN1', 'MDN2', 'MDN3')
+CONFIG = 'configs/viewpoint/hg-tiny_{}_viewpoint.py'
 
 
-def test_quick_benchmark_trains_evaluates_and_reports(tmp_path):
-    proc = subprocess.run([sys.executable, 'benchmarks/viewpoint_benchmark.py', '--quick', '--work-dir',
-                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=900)
+@pytest.fixture(scope='module')
+def quick(tmp_path_factory):
+    """The work dir, the console output and seed 0's results of one quick run."""
+    path = tmp_path_factory.mktemp('viewpoint_benchmark')
+    proc = subprocess.run([sys.executable, 'benchmarks/viewpoint_benchmark.py', '--quick', '--work-dir', str(path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    assert 'Epoch(train)' in proc.stdout and 'Epoch(test)' in proc.stdout, 'progress is shown while it runs'
-    report = (tmp_path / 'report.md').read_text()
+    return path, proc.stdout, json.loads((path / 'results.json').read_text())['0']
+
+
+def checkpoint(path, name):
+    return (path / 'seed0' / name / 'last_checkpoint').read_text().strip()
+
+
+def test_progress_report_and_verdict(quick):
+    path, stdout, results = quick
+    assert 'seed 0 MDN2: Epoch(train) [1][6/6] loss: ' in stdout and 'seed 0 L1: Epoch(test) [2/2] coco/AP: ' in stdout
+    assert all((path / 'seed0' / n / log).stat().st_size > 0 for n in MODELS for log in ('train.log', 'test.log'))
+    report = (path / 'report.md').read_text()
     verdict = re.match(r"\*\*The paper's claim is (not )?reproduced\*\* on 1 seed\(s\): "
                        r'MDN2 AP ([\d.]+) vs L1 ([\d.]+) .* agree with the viewpoint on ([\d.]+|nan) of',
                        report.splitlines()[2])
     assert verdict, report.splitlines()[2]
-    assert all(f'| {name} |' in report for name in MODELS)
-    assert all((tmp_path / png).stat().st_size > 0 for png in ('ap.png', 'components.png', 'examples.png'))
-    results = json.loads((tmp_path / 'results.json').read_text())['0']
     ap_mdn, ap_l1 = (results[n]['metrics']['coco/AP'] for n in ('MDN2', 'L1'))
     agreement = results['MDN2']['metrics']['viewpoint/agreement_visible']  # the default data hide some cues
     assert verdict.group(2, 3) == (f'{ap_mdn:.3f}', f'{ap_l1:.3f}') and verdict.group(4) == f'{agreement:.2f}'
     assert (verdict.group(1) is None) == (ap_mdn >= ap_l1 and agreement >= 0.8)
+    assert all(f'| {name} |' in report for name in MODELS) and '| 0 | MDN3 |' in report
+    assert all((path / png).stat().st_size > 0 for png in ('ap.png', 'components.png', 'examples.png'))
+
+
+def test_every_model_is_tested(quick):
+    _, _, results = quick
     for name in MODELS:
         metrics = results[name]['metrics']
         assert math.isfinite(metrics['coco/AP']) and 0 <= metrics['viewpoint/matched'] <= 1
         assert ('viewpoint/agreement' in metrics) == (name != 'L1')
+        assert (results[name]['components'] is not None) == (name in ('MDN2', 'MDN3'))
 
-    data = tmp_path / 'data' / 'seed0'
+
+def test_components_command_gives_the_reported_numbers(quick, tmp_path):
+    path, _, results = quick
+    data = path / 'data' / 'seed0'
     people = [a for a in json.loads((data / 'annotations' / 'viewpoint_val.json').read_text())['annotations']
               if a['viewpoint'] in ('front', 'back') and a['num_keypoints'] > 0]
-    summary = json.loads((tmp_path / 'seed0' / 'MDN3' / 'components.json').read_text())
-    assert summary == results['MDN3']['components'] and '| 0 | MDN3 |' in report
-    assert summary['people'] == len(people)
+    call_tool('benchmarks/mdn_components.py', CONFIG.format('mdn3'), checkpoint(path, 'MDN3'), data,
+              '--out', tmp_path / 'components.json')
+    summary = json.loads((tmp_path / 'components.json').read_text())
+    assert summary.keys() == results['MDN3']['components'].keys() and summary['people'] == len(people)
+    for key, value in results['MDN3']['components'].items():  # torch's thread count may differ from the run's
+        np.testing.assert_allclose(summary[key], value, rtol=1e-5, err_msg=key)
     assert all(math.isclose(sum(summary[f'mean_pi_{v}']), 1, abs_tol=2e-3) for v in ('front', 'back'))
     assert 1 / 3 <= summary['median_largest_pi'] <= 1 and 0 <= summary['oracle_differs'] <= 1
     assert 0 <= summary['oracle_error_px'] <= summary['chosen_error_px'] and summary['mirror_distance_px'] > 0
-    ckpt = (tmp_path / 'seed0' / 'MDN1' / 'last_checkpoint').read_text().strip()
-    proc = run_tool('benchmarks/mdn_components.py', 'configs/viewpoint/hg-tiny_mdn1_viewpoint.py', ckpt, data,
+
+
+def test_components_command_refuses_what_it_cannot_read(quick):
+    path, _, _ = quick
+    data = path / 'data' / 'seed0'
+    run = call_tool('benchmarks/mdn_components.py', CONFIG.format('mdn1'), checkpoint(path, 'MDN1'), data,
                     check=False)
-    assert proc.returncode != 0 and '>= 2 components' in proc.stderr
-    ckpt = (tmp_path / 'seed0' / 'MDN2' / 'last_checkpoint').read_text().strip()
-    proc = run_tool('benchmarks/mdn_components.py', 'configs/viewpoint/hg-tiny_mdn3_viewpoint.py', ckpt, data,
-                    check=False)
-    assert proc.returncode != 0 and 'with another shape' in proc.stderr and ckpt in proc.stderr, 'MDN2 under MDN3'
+    assert run.returncode != 0 and '>= 2 components' in run.stderr
+    ckpt = checkpoint(path, 'MDN2')
+    run = call_tool('benchmarks/mdn_components.py', CONFIG.format('mdn3'), ckpt, data, check=False)
+    assert run.returncode != 0 and 'with another shape' in run.stderr and ckpt in run.stderr, 'MDN2 under MDN3'

@@ -1,25 +1,25 @@
-"""The viewpoint study's CI variant: `benchmarks/viewpoint_study.py --quick` trains and tests runs through the
-benchmark's tools with a variant's config (the data-driven start and the loss schedule active in real training),
-caches each result, and resumes from the cache instead of training again."""
+"""The viewpoint study's CI variant: `benchmarks/viewpoint_study.py --quick` trains and tests runs with a variant's
+config (the data-driven start and the loss schedule active in real training), probes them, caches each result, and
+resumes from the cache instead of training again; `benchmarks/viewpoint_probe.py` on a run gives its probe."""
 import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from conftest import ROOT, call_tool, scalars
 
-from conftest import ROOT, scalars
 from mmpose_mdn.engine import MDNLossScheduleHook
 
 STUDY = 'benchmarks/viewpoint_study.py'
 RUNS = ('MDN2-kmeans+lik30', 'MDN2-rwta-ramp30')
 
 
-def study(*args):
+def study(*args, returncode=0):
     proc = subprocess.run([sys.executable, STUDY, '--quick', '--groups', 'gate', *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return proc.stdout
+    assert proc.returncode == returncode, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return proc
 
 
 @pytest.fixture(scope='module')
@@ -29,12 +29,16 @@ def work_dir(tmp_path_factory):
     return path
 
 
+def result(work_dir, name):
+    return json.loads((work_dir / 'runs' / f'{name}-s100' / 'result.json').read_text())
+
+
 def test_runs_are_trained_tested_and_cached(work_dir):
     for name in RUNS:
-        result = json.loads((work_dir / 'runs' / f'{name}-s100' / 'result.json').read_text())
-        assert result['model'] == 'MDN2' and result['variant'] == name[5:] and result['epochs'] == 1
-        assert 'coco/AP' in result['metrics'] and result['components']['people'] > 0
-        assert result['probe']['people']['val'] == result['components']['people']
+        r = result(work_dir, name)
+        assert r['model'] == 'MDN2' and r['variant'] == name[5:] and r['epochs'] == 1
+        assert 'coco/AP' in r['metrics'] and r['components']['people'] > 0
+        assert r['probe']['people']['val'] == r['components']['people']
         assert (work_dir / 'configs' / f'{name}-s100.py').is_file()
     report = (work_dir / 'study.md').read_text()
     assert '| MDN2 | kmeans+lik30 |' in report and '| MDN2 | rwta-ramp30 |' in report
@@ -53,16 +57,22 @@ def test_variants_act_in_real_training(work_dir):
                                    [expected['responsibility_floor'], expected['pi_weight']], rtol=1e-6)
 
 
+def test_probe_command_gives_the_run_s_probe(work_dir, tmp_path):
+    run = work_dir / 'runs' / 'MDN2-kmeans+lik30-s100'
+    call_tool('benchmarks/viewpoint_probe.py', work_dir / 'configs' / 'MDN2-kmeans+lik30-s100.py',
+              (run / 'last_checkpoint').read_text().strip(), work_dir / 'data' / 'seed100', '--out',
+              tmp_path / 'probe.json')
+    assert json.loads((tmp_path / 'probe.json').read_text()) == result(work_dir, 'MDN2-kmeans+lik30')['probe']
+
+
 def test_study_resumes_from_its_cache(work_dir):
     before = {n: (work_dir / 'runs' / f'{n}-s100' / 'result.json').stat().st_mtime_ns for n in RUNS}
-    listed = study('--list', '--work-dir', work_dir)
+    listed = study('--list', '--work-dir', work_dir).stdout
     assert all(f'cached  {n}-s100' in listed for n in RUNS) and 'pending MDN2-base-s100' in listed
-    out = study('--only', *RUNS, '--work-dir', work_dir)
+    out = study('--only', *RUNS, '--work-dir', work_dir).stdout
     assert 'train + test' not in out, 'cached runs are not trained again'
     assert before == {n: (work_dir / 'runs' / f'{n}-s100' / 'result.json').stat().st_mtime_ns for n in RUNS}
 
 
 def test_unknown_run_is_refused(tmp_path):
-    proc = subprocess.run([sys.executable, STUDY, '--quick', '--only', 'MDN2-nonsense', '--work-dir', tmp_path],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and 'MDN2-nonsense' in proc.stderr
+    assert 'MDN2-nonsense' in study('--only', 'MDN2-nonsense', '--work-dir', tmp_path, returncode=2).stderr
