@@ -1,6 +1,6 @@
 # make test: install if needed (.venv at the repo root), then run the test suite
 # make demo: the viewpoint benchmark (L1 vs MDN1/2/3 on synthetic front/back people, 9.1 min on 2 cores),
-#            report in work_dirs/viewpoint_benchmark/report.md; make demo-quick: its ~2 minute CI variant
+#            report in work_dirs/viewpoint_benchmark/report.md; make demo-quick: its ~1 minute CI variant
 PY := .venv/bin/python
 SEEDS ?= 0
 
