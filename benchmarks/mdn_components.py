@@ -3,30 +3,16 @@
 agreement with the viewpoint, the mirror distance for scale), printed as json::
 
     python benchmarks/mdn_components.py configs/viewpoint/hg-tiny_mdn3_viewpoint.py \\
-        work_dirs/viewpoint_benchmark/seed1/MDN3/epoch_20.pth work_dirs/viewpoint_benchmark/data/seed1 [--out x.json]
+        work_dirs/viewpoint_benchmark/seed1/MDN3/epoch_20.pth work_dirs/viewpoint_benchmark/data/seed1 [--split val]
+        [--out x.json]
 """
-import argparse
-import json
-
-from mmpose.apis import init_model
-
-from mmpose_mdn.viewpoint import centre_components, summarise_components
+from viewpoint.runner import checkpoint_command
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('data_root', help='a viewpoint-scene root (annotations/ and <split>/)')
-    parser.add_argument('--split', default='val')
-    parser.add_argument('--out', help='also write the summary as json here')
-    args = parser.parse_args(argv)
-    model = init_model(args.config, args.checkpoint, device='cpu')  # another model's checkpoint fails
-    summary = summarise_components(centre_components(model, args.data_root, args.split))
-    print(json.dumps(summary, indent=1))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(summary, f, indent=1)
+    from mmpose_mdn.viewpoint import centre_components, summarise_components
+    checkpoint_command(__doc__.split('\n\n')[0], lambda model, root, split: summarise_components(
+        centre_components(model, root, split)), argv, split=True)
 
 
 if __name__ == '__main__':

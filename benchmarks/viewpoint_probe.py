@@ -4,29 +4,12 @@ features at the centres, fitted on the train split, scored on val), printed as j
 
     python benchmarks/viewpoint_probe.py CONFIG CHECKPOINT DATA_ROOT [--out probe.json]
 """
-import argparse
-import json
-
-import torch
-from mmpose.apis import init_model
-
-from mmpose_mdn.viewpoint import viewpoint_probe
+from viewpoint.runner import checkpoint_command
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('data_root', help='a viewpoint-scene root with train/ and val/ splits')
-    parser.add_argument('--out', help='also write the accuracies as json here')
-    args = parser.parse_args(argv)
-    torch.manual_seed(0)
-    model = init_model(args.config, args.checkpoint, device='cpu')  # another model's checkpoint fails
-    summary = viewpoint_probe(model, args.data_root)
-    print(json.dumps(summary, indent=1))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(summary, f, indent=1)
+    from mmpose_mdn.viewpoint import viewpoint_probe
+    checkpoint_command(__doc__.split('\n\n')[0], viewpoint_probe, argv)
 
 
 if __name__ == '__main__':

@@ -2,7 +2,9 @@
 seed's scenes with mmengine's Runner (the configs ``tools/train.py --no-validate`` and ``tools/test.py --dump`` build
 from the same ``--cfg-options``), then its components at the centres and the viewpoint probe. :func:`run_all` runs
 each in a fresh spawned process; a run's output goes to ``train.log`` and ``test.log`` in its folder, the end of each
-epoch also to the console."""
+epoch also to the console. :func:`checkpoint_command` is the command line of an analysis of any checkpoint."""
+import argparse
+import json
 import multiprocessing
 import os
 import os.path as osp
@@ -126,3 +128,25 @@ def run_all(runs: list, jobs: int):
         futures = {pool.submit(train_and_test, run): run for run in runs}
         for future in as_completed(futures):
             yield futures[future], future.result()
+
+
+def checkpoint_command(description: str, analyse, argv=None, split: bool = False) -> None:
+    """``CONFIG CHECKPOINT DATA_ROOT [--split SPLIT] [--out FILE.json]``: prints ``analyse(model, data_root[,
+    split])`` of the checkpoint's model on a viewpoint-scene root as json, and writes it to ``--out``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('data_root', help='a viewpoint-scene root (annotations/ and <split>/)')
+    if split:
+        parser.add_argument('--split', default='val')
+    parser.add_argument('--out', help='also write the result as json here')
+    args = parser.parse_args(argv)
+    import torch
+    from mmpose.apis import init_model
+    torch.manual_seed(0)
+    model = init_model(args.config, args.checkpoint, device='cpu')  # another model's checkpoint fails
+    result = analyse(model, args.data_root, *([args.split] if split else []))
+    print(json.dumps(result, indent=1))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(result, f, indent=1)

@@ -56,7 +56,8 @@ def test_every_model_is_tested(quick):
         assert (results[name]['components'] is not None) == (name in ('MDN2', 'MDN3'))
 
 
-def test_components_command_gives_the_reported_numbers(quick, tmp_path):
+def test_components_command_gives_the_reported_numbers(quick, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / 'benchmarks'))  # as python does for a script: its runner beside it
     path, _, results = quick
     data = path / 'data' / 'seed0'
     people = [a for a in json.loads((data / 'annotations' / 'viewpoint_val.json').read_text())['annotations']
@@ -72,7 +73,8 @@ def test_components_command_gives_the_reported_numbers(quick, tmp_path):
     assert 0 <= summary['oracle_error_px'] <= summary['chosen_error_px'] and summary['mirror_distance_px'] > 0
 
 
-def test_components_command_refuses_what_it_cannot_read(quick):
+def test_components_command_refuses_what_it_cannot_read(quick, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / 'benchmarks'))
     path, _, _ = quick
     data = path / 'data' / 'seed0'
     run = call_tool('benchmarks/mdn_components.py', CONFIG.format('mdn1'), checkpoint(path, 'MDN1'), data,

@@ -57,7 +57,8 @@ def test_variants_act_in_real_training(work_dir):
                                    [expected['responsibility_floor'], expected['pi_weight']], rtol=1e-6)
 
 
-def test_probe_command_gives_the_run_s_probe(work_dir, tmp_path):
+def test_probe_command_gives_the_run_s_probe(work_dir, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / 'benchmarks'))  # as python does for a script: its runner beside it
     run = work_dir / 'runs' / 'MDN2-kmeans+lik30-s100'
     call_tool('benchmarks/viewpoint_probe.py', work_dir / 'configs' / 'MDN2-kmeans+lik30-s100.py',
               (run / 'last_checkpoint').read_text().strip(), work_dir / 'data' / 'seed100', '--out',
