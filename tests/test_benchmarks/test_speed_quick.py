@@ -2,9 +2,9 @@
 targets are read from the full run in benchmarks/speed.md, never asserted on timings here."""
 import re
 
-from conftest import data_dir, call_tool, load_script
+from conftest import call_tool, data_dir
 
-tables = load_script('benchmarks/speed.py').read_tables  # section title -> rows (cells) of its Markdown tables
+from mmpose_mdn.experiments.speed import read_tables as tables  # section title -> rows (cells) of its tables
 
 
 def test_quick_run_writes_every_row(tmp_path):
