@@ -8,6 +8,7 @@ regime's scoring set). Runs are cached under a work dir and resumable: an interr
 last checkpoint, a scored checkpoint is not scored again.
 
 Regimes: ``coco_test4`` (the learnability run: coco_test4's 4 images with augmentation, scored on them),
+``coco_test4_memorise`` (the same images without augmentation: the whole path must memorise them),
 ``coco_mini`` (coco_mini's 36 training images, scored on them: a learning-speed measure, not generalisation),
 ``viewpoint`` (the main job's scenes, every cue visible, scored on their val split). Variants change the MDN models
 only (L1 is the reference) and combine with ``+`` (see :data:`VARIANTS`). Config paths are the repository's: the
@@ -25,13 +26,18 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = os.environ.get('MDN_DATA', osp.join(osp.dirname(ROOT), 'shared', 'data'))
 
-# regime -> config, iterations per epoch, cfg options (the scoring set is the val/test split)
 COCO_MINI_TRAIN = osp.join(DATA, 'coco_mini') + '/'
+TEST4_OPTIONS = {'train_dataloader.dataset.data_root': osp.join(DATA, 'coco_test4') + '/',
+                 'test_dataloader.dataset.data_root': osp.join(DATA, 'coco_test4') + '/',
+                 'test_evaluator.ann_file': osp.join(DATA, 'coco_test4', 'test_coco.json')}
+# regime -> config, iterations per epoch, cfg options (the scoring set is the val/test split)
 REGIMES = dict(
     coco_test4=dict(config='benchmarks/configs/hg-tiny_mdn3_coco-test4_overfit.py', iters_per_epoch=1,
-                    options={'train_dataloader.dataset.data_root': osp.join(DATA, 'coco_test4') + '/',
-                             'test_dataloader.dataset.data_root': osp.join(DATA, 'coco_test4') + '/',
-                             'test_evaluator.ann_file': osp.join(DATA, 'coco_test4', 'test_coco.json')}),
+                    options=TEST4_OPTIONS),
+    # the same 4 images without augmentation, each fitted into 256x256 as the test pipeline does: the whole path
+    # (image, targets, loss, prediction, CocoMetric) must memorise them (AP 1)
+    coco_test4_memorise=dict(config='benchmarks/configs/hg-tiny_mdn3_coco-test4_memorise.py', iters_per_epoch=1,
+                             options=TEST4_OPTIONS),
     coco_mini=dict(config='configs/mdn/hg-tiny_mdn3_coco-mini.py', iters_per_epoch=9,
                    options={'optim_wrapper.optimizer.lr': 1e-3,  # the learnability run's lr
                             'train_dataloader.dataset.data_root': COCO_MINI_TRAIN,
