@@ -11,6 +11,18 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get('MDN_DATA', ROOT.parent / 'shared' / 'data'))
 
 
+# `make test-fast` (-m 'not slow') leaves out the tests that train, run a tool or a benchmark, or share the session's
+# trained checkpoint; CI runs every test
+SLOW_FOLDERS = ('test_tools', 'test_benchmarks', 'test_demo')
+SLOW_FIXTURES = {'mini_checkpoint', 'mini_test_run'}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.parent.name in SLOW_FOLDERS or SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
 def data_dir(name: str) -> Path:
     """A folder of ../shared/data; skips the test where it is absent, fails in CI (CI=true) instead."""
     path = DATA / name

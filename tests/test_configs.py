@@ -124,6 +124,7 @@ REAL = {p for p in BUILT if '-tiny' in p.stem} | {
     ROOT / 'configs' / 'mdn' / f'{n}.py' for n in ('hg_mdn3_coco', 'hg-small_mdn5_coco', 'hg-xsmall_base_coco')}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', BUILT, ids=lambda p: p.stem)
 def test_loss_and_predict_on_coco_mini(path):
     cfg = Config.fromfile(path)

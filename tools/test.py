@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 
 from mmpose_mdn.engine import SaveMetricsHook
 from mmpose_mdn.utils import setup_cpu_distributed
-from mmpose_mdn.utils.config import merge_cfg_options
+from mmpose_mdn.utils.config import merge_cfg_options, visualizer_per_run
 
 
 def parse_args(argv=None):
@@ -39,7 +39,7 @@ def evaluators(cfg):
 
 def merge_args(cfg, args):
     """Merge command-line arguments into the config (``--cfg-options`` first, so the flags apply on top)."""
-    cfg = merge_cfg_options(cfg, args.cfg_options)
+    cfg = visualizer_per_run(merge_cfg_options(cfg, args.cfg_options))
     cfg.launcher = args.launcher
     cfg.load_from = args.checkpoint
     if args.work_dir is not None:

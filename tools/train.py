@@ -10,7 +10,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmpose_mdn.utils import partial_loading, setup_cpu_distributed
-from mmpose_mdn.utils.config import check_run_length, merge_cfg_options
+from mmpose_mdn.utils.config import check_run_length, merge_cfg_options, visualizer_per_run
 
 
 def parse_args(argv=None):
@@ -36,7 +36,7 @@ def parse_args(argv=None):
 
 def merge_args(cfg, args):
     """Merge command-line arguments into the config (``--cfg-options`` first, so the flags apply on top)."""
-    cfg = merge_cfg_options(cfg, args.cfg_options)
+    cfg = visualizer_per_run(merge_cfg_options(cfg, args.cfg_options))
     check_run_length(cfg)
     if args.no_validate:
         cfg.val_cfg = None

@@ -86,10 +86,10 @@ def train_and_test(run: dict) -> dict:
         from mmengine.runner import Runner
         from mmpose.apis import init_model
 
-        from mmpose_mdn.utils.config import check_run_length, merge_cfg_options
+        from mmpose_mdn.utils.config import check_run_length, merge_cfg_options, visualizer_per_run
         from mmpose_mdn.viewpoint import centre_components, summarise_components, viewpoint_probe
         start = time.time()
-        cfg = merge_cfg_options(Config.fromfile(run['config']), run['options'])
+        cfg = visualizer_per_run(merge_cfg_options(Config.fromfile(run['config']), run['options']))
         check_run_length(cfg)
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         cfg.launcher, cfg.work_dir, cfg.experiment_name = 'none', work_dir, f'train_{time.time_ns()}'
@@ -98,7 +98,7 @@ def train_and_test(run: dict) -> dict:
     checkpoint = open(osp.join(work_dir, 'last_checkpoint')).read().strip()
     with logged(osp.join(work_dir, 'test.log'), tag):
         start = time.time()
-        cfg = merge_cfg_options(Config.fromfile(run['config']), run['options'])
+        cfg = visualizer_per_run(merge_cfg_options(Config.fromfile(run['config']), run['options']))
         cfg.launcher, cfg.work_dir, cfg.experiment_name = 'none', work_dir, f'test_{time.time_ns()}'
         cfg.load_from = checkpoint
         cfg.test_evaluator = [*cfg.test_evaluator, dict(type='DumpResults',

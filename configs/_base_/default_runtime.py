@@ -10,8 +10,5 @@ default_hooks = dict(
     analysis=dict(type='MDNAnalysisHook', enable=False))
 
 # pictures of tools/test.py --show-dir, the demo and the inferencers: people scoring >= bbox_thr, MDN people in
-# their component's colour with the σ ellipse (mmpose_mdn/visualization/mdn_pose_visualizer.py). Without mmpose's
-# fixed name='visualizer' the Runner names it after its run: a second Runner in one process (a test, an experiment,
-# a notebook) gets its own visualizer and logs its scalars into its own work dir, not into the first run's.
-visualizer = dict(_delete_=True, type='MDNPoseLocalVisualizer', vis_backends=[dict(type='LocalVisBackend')],
-                  bbox_thr=0.3, show_pi=False)
+# their component's colour with the σ ellipse (mmpose_mdn/visualization/mdn_pose_visualizer.py)
+visualizer = dict(type='MDNPoseLocalVisualizer', bbox_thr=0.3, show_pi=False)

@@ -89,6 +89,8 @@ def build_cfg(regime: str, model: str, variant: str, seed: int, iters: int, ever
     """The training config of one run (the regime's config with the model, variant and an ``iters`` schedule set),
     trained up to iteration ``stop`` (default: ``iters``) of that schedule."""
     from mmengine.config import Config
+
+    from mmpose_mdn.utils.config import visualizer_per_run
     spec = REGIMES[regime]
     cfg = Config.fromfile(osp.join(ROOT, spec['config']))
     ipe = spec['iters_per_epoch']
@@ -135,6 +137,7 @@ def build_cfg(regime: str, model: str, variant: str, seed: int, iters: int, ever
     cfg.default_hooks.logger.interval = 50
     cfg.randomness = dict(seed=seed)
     cfg.work_dir = work
+    visualizer_per_run(cfg)  # the scoring Runners run in the same process
     return cfg, epochs, every_epochs, ipe
 
 

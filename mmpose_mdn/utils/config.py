@@ -50,3 +50,14 @@ def check_run_length(cfg: Config) -> None:
             f'train_cfg.max_iters={train_cfg["max_iters"]}: {cfg.filename} trains by epoch '
             f'(train_cfg.max_epochs={train_cfg["max_epochs"]}). Cap the run with train_cfg.max_epochs=N, and shorten '
             'an epoch with train_dataloader.dataset.indices=N (the first N images)')
+
+
+def visualizer_per_run(cfg: Config) -> Config:
+    """``cfg`` whose visualizer the Runner names after its run (mmengine does so where the config gives no name).
+
+    mmpose's runtime names it ``'visualizer'``, and mmengine builds a named visualizer once per process: a second
+    Runner in one process (a tool called from Python, an experiment, a notebook) would get the first run's, and log
+    its scalars into the first run's work dir. A Runner's only; a visualizer built directly keeps its name."""
+    if cfg.get('visualizer'):
+        cfg.visualizer.pop('name', None)
+    return cfg

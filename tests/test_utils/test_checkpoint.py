@@ -84,6 +84,7 @@ def test_init_model_loads_its_own_checkpoint(checkpoints):
     assert all(torch.equal(v, saved[k]) for k, v in model.state_dict().items())
 
 
+@pytest.mark.slow
 def test_test_tool_and_demo_refuse_an_l1_checkpoint_in_an_mdn_config(checkpoints):
     """Before: exit 0, a size-mismatch warning and metrics of a random offset branch."""
     image = sorted(data_dir('coco_test4').glob('*.jpg'))[0]
@@ -95,6 +96,7 @@ def test_test_tool_and_demo_refuse_an_l1_checkpoint_in_an_mdn_config(checkpoints
         assert 'head.stacks.0.keypoint_offset' in proc.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name,listed', [('l1.pth', '4 with another shape (first: head.stacks.0.keypoint_offset.2.'
                                                     'weight: checkpoint (34, 32, 1, 1), model (111, 32, 1, 1)'),
                                          ('backbone.pth', '48 missing (first: head.stacks.0.centre_heatmap.0.weight')])

@@ -20,7 +20,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import DATASETS
 
 from mmpose_mdn.evaluation import MDNAnalysis, Predictions, write_report
-from mmpose_mdn.utils.config import merge_cfg_options
+from mmpose_mdn.utils.config import merge_cfg_options, visualizer_per_run
 
 
 def parse_args(argv=None):
@@ -83,7 +83,7 @@ def main(argv=None):
         cfg.work_dir = cfg.get('work_dir') or out_dir
         cfg.default_hooks.analysis = dict(type='MDNAnalysisHook', enable=True, ann_file=ann_file, out_dir=out_dir,
                                           **options)
-        Runner.from_cfg(cfg).test()
+        Runner.from_cfg(visualizer_per_run(cfg)).test()
         print(f'report: {osp.join(out_dir, "test", "report.md")}')
         return
     if not osp.isfile(args.dump):
