@@ -5,9 +5,12 @@ custom_imports = dict(imports=['mmpose_mdn'], allow_failed_imports=False)
 
 # analysis: the paper's component / keypoint-group / displacement analyses after each val and test epoch
 # (mmpose_mdn.engine.MDNAnalysisHook), switched on with --cfg-options default_hooks.analysis.enable=True
+# workers: a finished run's dataloader workers stopped at once (StopDataloaderWorkersHook), so that a process running
+# one Runner after another does not wait seconds per dataloader for the garbage collector to stop them
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=10, save_best='coco/AP', rule='greater', max_keep_ckpts=3),
-    analysis=dict(type='MDNAnalysisHook', enable=False))
+    analysis=dict(type='MDNAnalysisHook', enable=False),
+    workers=dict(type='StopDataloaderWorkersHook'))
 
 # pictures of tools/test.py --show-dir, the demo and the inferencers: people scoring >= bbox_thr, MDN people in
 # their component's colour with the σ ellipse (mmpose_mdn/visualization/mdn_pose_visualizer.py)

@@ -1,9 +1,9 @@
 from .hooks import (MDNAnalysisHook, MDNDataInitHook, MDNLossScheduleHook, OptimizerStateResetHook, SaveMetricsHook,
-                    TrainingDynamicsHook)
+                    StopDataloaderWorkersHook, TrainingDynamicsHook)
 from .mid_epoch_resume_loop import MidEpochResumeTrainLoop
 from .optim_wrappers import CPUAmpOptimWrapper
 
 __all__ = [
     'CPUAmpOptimWrapper', 'MDNAnalysisHook', 'MDNDataInitHook', 'MDNLossScheduleHook', 'MidEpochResumeTrainLoop',
-    'OptimizerStateResetHook', 'SaveMetricsHook', 'TrainingDynamicsHook'
+    'OptimizerStateResetHook', 'SaveMetricsHook', 'StopDataloaderWorkersHook', 'TrainingDynamicsHook'
 ]

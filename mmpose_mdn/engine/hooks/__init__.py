@@ -3,7 +3,8 @@ from .mdn_data_init_hook import MDNDataInitHook
 from .mdn_loss_schedule_hook import MDNLossScheduleHook
 from .optimizer_state_reset_hook import OptimizerStateResetHook
 from .save_metrics_hook import SaveMetricsHook
+from .stop_dataloader_workers_hook import StopDataloaderWorkersHook
 from .training_dynamics_hook import TrainingDynamicsHook
 
 __all__ = ['MDNAnalysisHook', 'MDNDataInitHook', 'MDNLossScheduleHook', 'OptimizerStateResetHook', 'SaveMetricsHook',
-           'TrainingDynamicsHook']
+           'StopDataloaderWorkersHook', 'TrainingDynamicsHook']
