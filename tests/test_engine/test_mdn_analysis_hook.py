@@ -127,11 +127,11 @@ def test_annotation_file_alone_gives_the_displacement(tmp_path):
 
 
 def test_hook_logs_scalars_every_validation_epoch(tmp_path):
-    """Two epochs of training (of one iteration: the first 4 images) with validation: a report and the scalars
-    (vis_data, as TensorBoard would get them) per epoch."""
+    """Two epochs of training (of one iteration: the first 4 images) with validation (on the first 12 val images):
+    a report and the scalars (vis_data, as TensorBoard would get them) per epoch."""
     call_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--cfg-options', *mini_data_options(), *HOOK,
               'train_cfg.max_epochs=2', 'train_cfg.val_interval=1', 'train_dataloader.dataset.indices=4',
-              'randomness.seed=0')
+              'val_dataloader.dataset.indices=12', 'randomness.seed=0')
     assert all((tmp_path / 'analysis' / f'val_epoch_{e}' / 'analysis.json').is_file() for e in (1, 2))
     logged = [r for r in scalars(tmp_path) if 'analysis/group/All' in r]
     coco = {r['step']: r['coco/AP'] for r in scalars(tmp_path) if 'coco/AP' in r}

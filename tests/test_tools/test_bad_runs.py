@@ -2,7 +2,7 @@
 with a message naming the file or field (tools/train.py, tools/test.py, tools/misc/check_dataset.py)."""
 import json
 
-from conftest import MINI_MDN, call_tool, coco_mini_copy, data_dir, run_tool, scalars
+from conftest import MINI_MDN, call_tool, coco_mini_copy, data_dir, scalars
 
 
 def test_data_root_override_trains_and_tests_on_the_new_data(tmp_path):
@@ -22,8 +22,8 @@ def test_data_root_override_trains_and_tests_on_the_new_data(tmp_path):
 
 
 def test_missing_data_fails_before_training(tmp_path):
-    proc = run_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--cfg-options',
-                    f'data_root={tmp_path}/nowhere', check=False)  # the command line itself
+    proc = call_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--cfg-options',
+                     f'data_root={tmp_path}/nowhere', check=False)
     assert proc.returncode != 0 and 'Epoch(train)' not in proc.stdout + proc.stderr
     assert f'annotation file {tmp_path}/nowhere/annotations/person_keypoints_train2017.json does not exist' \
         in proc.stderr
