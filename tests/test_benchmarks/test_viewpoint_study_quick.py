@@ -16,16 +16,21 @@ RUNS = ('MDN2-kmeans+lik30', 'MDN2-rwta-ramp30')
 
 
 def study(*args, returncode=0):
-    proc = subprocess.run([sys.executable, STUDY, '--quick', '--groups', 'gate', *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == returncode, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return proc
+    """The study's command line in this process (its runner package imported from beside it, as python does)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.syspath_prepend(str(ROOT / 'benchmarks'))
+        run = call_tool(STUDY, '--quick', '--groups', 'gate', *args, check=False)
+    assert run.returncode == returncode, run.stdout[-4000:] + run.stderr[-4000:]
+    return run
 
 
 @pytest.fixture(scope='module')
 def work_dir(tmp_path_factory):
+    """The runs of one quick study, started as a user starts it."""
     path = tmp_path_factory.mktemp('study')
-    study('--only', *RUNS, '--work-dir', path)
+    proc = subprocess.run([sys.executable, STUDY, '--quick', '--groups', 'gate', '--only', *RUNS, '--work-dir',
+                           str(path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return path
 
 

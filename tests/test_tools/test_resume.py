@@ -101,4 +101,5 @@ def test_sigkill_mid_epoch_then_resume(tmp_path):
 
     assert runner.iter == EPOCHS * PER_EPOCH
     call_tool('tools/test.py', MINI_MDN, work_dir / f'iter_{EPOCHS * PER_EPOCH}.pth', '--work-dir', tmp_path / 'test',
-             '--out', tmp_path / 'test.json', '--cfg-options', *mini_data_options())
+              '--out', tmp_path / 'test.json', '--cfg-options', *mini_data_options(),
+              'test_dataloader.dataset.indices=12')  # the resumed checkpoint tests
