@@ -134,7 +134,6 @@ def call_tool(*args, check=True) -> ToolRun:
     import torch
     threads = torch.get_num_threads()  # a tool may set its own (benchmarks/speed.py: 1)
     out, err = io.StringIO(), io.StringIO()
-    code = 0
     with contextlib.chdir(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             returned = load_script(args[0]).main([str(a) for a in args[1:]])
