@@ -5,14 +5,14 @@ each in a fresh spawned process; a run's output goes to ``train.log`` and ``test
 epoch also to the console. :func:`checkpoint_command` is the command line of an analysis of any checkpoint."""
 import argparse
 import json
-import multiprocessing
 import os
 import os.path as osp
 import re
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
+
+from mmpose_mdn.experiments.processes import in_fresh_processes
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODELS = dict(L1='hg-tiny_base_viewpoint', MDN1='hg-tiny_mdn1_viewpoint', MDN2='hg-tiny_mdn2_viewpoint',
@@ -123,11 +123,7 @@ def run_all(runs: list, jobs: int):
     process (no torch state shared) with one OpenMP thread unless OMP_NUM_THREADS says otherwise (oversubscribed
     threads made training 3-6x slower on 2 cores)."""
     os.environ.setdefault('OMP_NUM_THREADS', '1')
-    # not a multiprocessing.Pool: its daemonic workers cannot start the dataloaders' worker processes
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('spawn'), max_tasks_per_child=1) as pool:
-        futures = {pool.submit(train_and_test, run): run for run in runs}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+    yield from in_fresh_processes(train_and_test, runs, jobs)
 
 
 def checkpoint_command(description: str, analyse, argv=None, split: bool = False) -> None:

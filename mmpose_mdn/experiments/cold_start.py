@@ -16,12 +16,12 @@ experiments run from a checkout.
 """
 import copy
 import json
-import multiprocessing
 import os
 import os.path as osp
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from .processes import in_fresh_processes
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = os.environ.get('MDN_DATA', osp.join(osp.dirname(ROOT), 'shared', 'data'))
@@ -318,11 +318,8 @@ def run_jobs(jobs: list, workers: int) -> None:
     """:func:`train_and_score` each job, ``workers`` at a time in spawned processes (one torch thread each), or in
     this process for one worker."""
     if workers > 1:
-        # not a multiprocessing.Pool: its daemonic workers cannot start the dataloaders' worker processes
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'),
-                                 max_tasks_per_child=1) as pool:
-            for done in as_completed([pool.submit(train_and_score, job) for job in jobs]):
-                print(f'[{time.strftime("%H:%M:%S")}] done {done.result()}', flush=True)
+        for _, work in in_fresh_processes(train_and_score, jobs, workers):
+            print(f'[{time.strftime("%H:%M:%S")}] done {work}', flush=True)
     else:
         for job in jobs:
             print(f'[{time.strftime("%H:%M:%S")}] done {train_and_score(job)}', flush=True)
