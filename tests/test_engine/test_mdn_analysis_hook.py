@@ -47,31 +47,43 @@ def test_hook_reports_next_to_coco_metric(tested):
         'visible_face']['AP']
 
 
-def test_tool_gives_the_same_numbers_from_the_dump(tested, tmp_path):
+SUBSET = 'test_dataloader.dataset.indices=12'  # the first 12 val images: both tools' own test runs
+
+
+@pytest.fixture(scope='module')
+def from_checkpoint(mini_checkpoint, tmp_path_factory):
+    """tools/analysis/mdn_analysis.py from the session's checkpoint: it runs the test (on the first 12 val images)
+    with the hook. Returns its analysis."""
+    out = tmp_path_factory.mktemp('from_checkpoint')
+    proc = call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', out, '--seeds', '0',
+                     '--displacements', '1', '--cfg-options', *mini_data_options(), SUBSET)
+    assert f'report: {out / "test" / "report.md"}' in proc.stdout
+    return json.loads((out / 'test' / 'analysis.json').read_text())
+
+
+def test_tool_from_the_checkpoint_runs_the_test_with_the_hook(tested, from_checkpoint):
     out, _ = tested
-    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--out-dir', tmp_path,
-             '--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options())
-    assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == json.loads(
-        (out / 'analysis' / 'test' / 'analysis.json').read_text())
+    dump = mmengine.load(out / 'preds.pkl')  # the session's test run of the same checkpoint, on all 79 images
+    assert from_checkpoint['predictions'] == sum(len(d['pred_instances']['bbox_scores']) for d in dump[:12])
+
+
+def test_tool_gives_the_same_numbers_from_the_dump(tested, from_checkpoint, tmp_path):
+    """The session's dump of the first 12 images, analysed by the tool, gives what the tool's own test run of them
+    gave."""
+    out, _ = tested
+    (tmp_path / 'first12.pkl').write_bytes(pickle.dumps(mmengine.load(out / 'preds.pkl')[:12]))
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir', tmp_path,
+              '--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options())
+    assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == from_checkpoint
     assert all((tmp_path / 'test' / f).stat().st_size > 0 for f in FILES)
 
 
-def test_tool_from_the_checkpoint_runs_the_test_with_the_hook(tested, mini_checkpoint, tmp_path):
-    out, _ = tested
-    proc = call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', tmp_path, '--seeds',
-                    '0', '--displacements', '1', '--cfg-options', *mini_data_options())
-    assert f'report: {tmp_path / "test" / "report.md"}' in proc.stdout
-    assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == json.loads(
-        (out / 'analysis' / 'test' / 'analysis.json').read_text())
-
-
-def test_two_processes_give_the_same_analysis(tested, mini_checkpoint, tmp_path):
-    """tools/dist_test.sh with two CPU processes: the hook gathers both ranks' predictions before analysing."""
-    out, _ = tested
+def test_two_processes_give_the_same_analysis(from_checkpoint, mini_checkpoint, tmp_path):
+    """tools/dist_test.sh with two CPU processes (6 images each): the hook gathers both ranks' predictions before
+    analysing, and finds what one process found."""
     run_tool('tools/dist_test.sh', MINI_MDN, mini_checkpoint, 2, '--work-dir', tmp_path, '--cfg-options',
-             *mini_data_options(), *HOOK, env={'PORT': str(free_port())})
-    assert json.loads((tmp_path / 'analysis' / 'test' / 'analysis.json').read_text()) == json.loads(
-        (out / 'analysis' / 'test' / 'analysis.json').read_text())
+             *mini_data_options(), SUBSET, *HOOK, env={'PORT': str(free_port())})
+    assert json.loads((tmp_path / 'analysis' / 'test' / 'analysis.json').read_text()) == from_checkpoint
 
 
 def test_l1_predictions_get_groups_displacement_and_a_note(tested, tmp_path):

@@ -1,0 +1,20 @@
+"""in_fresh_processes: every job in a spawned process of its own, all results yielded."""
+import os
+
+import pytest
+from fresh_process_job import job
+
+from mmpose_mdn.experiments.processes import in_fresh_processes
+
+
+def test_every_job_runs_alone_in_a_fresh_process():
+    done = dict(in_fresh_processes(job, [1, 2, 3], workers=2))
+    assert sorted(done) == [1, 2, 3]
+    pids = {pid for pid, _, _ in done.values()}
+    assert len(pids) == 3 and os.getpid() not in pids  # nothing ran here or twice in one process
+    assert all(calls == [n] and square == n * n for n, (_, calls, square) in done.items())
+
+
+def test_an_error_in_a_job_reaches_the_caller():
+    with pytest.raises(TypeError, match="can't multiply sequence"):
+        dict(in_fresh_processes(job, ['x'], workers=1))
