@@ -78,12 +78,17 @@ def test_tool_gives_the_same_numbers_from_the_dump(tested, from_checkpoint, tmp_
     assert all((tmp_path / 'test' / f).stat().st_size > 0 for f in FILES)
 
 
-def test_two_processes_give_the_same_analysis(from_checkpoint, mini_checkpoint, tmp_path):
+def test_two_processes_give_the_same_analysis(tested, from_checkpoint, mini_checkpoint, tmp_path):
     """tools/dist_test.sh with two CPU processes (6 images each): the hook gathers both ranks' predictions before
-    analysing, and finds what one process found."""
-    run_tool('tools/dist_test.sh', MINI_MDN, mini_checkpoint, 2, '--work-dir', tmp_path, '--cfg-options',
-             *mini_data_options(), SUBSET, *HOOK, env={'PORT': str(free_port())})
+    analysing, and finds what one process found; CocoMetric's --out and its keypoints file cover all 12 images."""
+    out, _ = tested
+    run_tool('tools/dist_test.sh', MINI_MDN, mini_checkpoint, 2, '--work-dir', tmp_path, '--out', tmp_path / 'test.json',
+             '--cfg-options', *mini_data_options(), SUBSET, *HOOK, env={'PORT': str(free_port())})
     assert json.loads((tmp_path / 'analysis' / 'test' / 'analysis.json').read_text()) == from_checkpoint
+    assert json.loads((tmp_path / 'test.json').read_text())['coco/AP'] == from_checkpoint['ablations']['full'][
+        'all']['AP']
+    predictions = json.loads((tmp_path / 'test.keypoints.json').read_text())
+    assert {p['image_id'] for p in predictions} == {d['img_id'] for d in mmengine.load(out / 'preds.pkl')[:12]}
 
 
 def test_l1_predictions_get_groups_displacement_and_a_note(tested, tmp_path):

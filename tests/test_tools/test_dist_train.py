@@ -1,7 +1,8 @@
-"""tools/dist_train.sh with two CPU processes (torchrun, gloo), then tools/dist_test.sh on its checkpoint."""
-import json
+"""tools/dist_train.sh with two CPU processes (torchrun, gloo)."""
+from mmpose.apis import init_model
 
-from conftest import MINI_MDN, SETS, data_dir, free_port, mini_data_options, run_tool, scalars
+from conftest import MINI_MDN, ROOT, free_port, mini_data_options, run_tool, scalars
+from mmpose_mdn.utils import load_local_checkpoint
 
 
 def test_dist_train_two_cpu_processes(tmp_path):
@@ -13,11 +14,8 @@ def test_dist_train_two_cpu_processes(tmp_path):
              'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=1', env={'PORT': str(free_port())})
     records = [r for r in scalars(work_dir) if 'loss' in r]
     assert len(records) == 3 and all(r['loss'] == r['loss'] for r in records)  # 12 / (2 x 2), no NaN
-    out = tmp_path / 'test.json'
-    run_tool('tools/dist_test.sh', MINI_MDN, work_dir / 'epoch_1.pth', 2, '--work-dir', tmp_path, '--out', out,
-             '--cfg-options', *mini_data_options(), 'test_dataloader.dataset.indices=12',
-             env={'PORT': str(free_port())})
-    assert 'coco/AP' in json.loads(out.read_text())
-    predictions = json.loads((tmp_path / 'test.keypoints.json').read_text())
-    assert {p['image_id'] for p in predictions} <= {img['id'] for img in json.loads(
-        (data_dir('coco_mini') / SETS['coco_mini'][1]).read_text())['images']}
+    # the checkpoint holds the model's weights (no DDP 'module.' prefix) and the state to resume
+    # (tools/dist_test.sh's two processes: tests/test_engine/test_mdn_analysis_hook.py)
+    checkpoint = load_local_checkpoint(work_dir / 'epoch_1.pth')
+    assert checkpoint['meta']['iter'] == 3 and {'optimizer', 'param_schedulers'} <= set(checkpoint)
+    assert set(checkpoint['state_dict']) == set(init_model(str(ROOT / MINI_MDN), device='cpu').state_dict())
