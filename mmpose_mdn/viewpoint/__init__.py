@@ -22,11 +22,11 @@ from .dataset import ViewpointSceneDataset
 from .metric import ViewpointComponentMetric, align_components, match_greedy, viewpoint_agreement
 from .person import Person
 from .probe import viewpoint_probe
-from .scene import draw_people, label_keypoints, render_scene
+from .scene import draw_people, label_keypoints, render_scene, sample_person
 from .verdict import claim, visible_agreement
 from .writer import generate_viewpoint_scenes, scene_info
 
 __all__ = ['VIEWPOINTS', 'Person', 'ViewpointComponentMetric', 'ViewpointSceneDataset', 'align_components',
            'centre_components', 'claim', 'draw_people', 'front_back_people', 'front_pi', 'generate_viewpoint_scenes',
-           'label_keypoints', 'match_greedy', 'render_scene', 'sample_pose', 'sample_viewpoint', 'scene_info',
-           'summarise_components', 'viewpoint_agreement', 'viewpoint_probe', 'visible_agreement']
+           'label_keypoints', 'match_greedy', 'render_scene', 'sample_person', 'sample_pose', 'sample_viewpoint',
+           'scene_info', 'summarise_components', 'viewpoint_agreement', 'viewpoint_probe', 'visible_agreement']

@@ -11,6 +11,11 @@ so a front view (θ ≈ 0) shows the person's left keypoints on the image's righ
 mirrors them, while keypoint labels stay the person's own left/right (COCO's convention). A pose P seen at
 θ + 180° projects as its mirror Q (P with left and right swapped and ``u``, ``z`` negated) seen at θ: the same X
 and D, the left/right labels swapped.
+
+The pose prior bends limbs forward more than backward (elbows and shoulders forward, knees backward), so Q is not
+drawn as often as P: a person's limbs would tell a back view from a front view. For a person whose viewpoint cue is
+hidden the scenes reverse the forward axis with probability 1/2 (:func:`reverse_forward`), which makes the prior
+of such people invariant under Q, and their back views exactly as likely as the front views of their mirrors.
 """
 from typing import Tuple
 
@@ -64,6 +69,15 @@ def sample_pose(rng: np.random.Generator) -> np.ndarray:
         k[ank] = k[kne] + LIMB_LEN['shin'] * _direction(abd + deg(rng.uniform(-10, 10)),
                                                          flex - deg(rng.uniform(0, 90)), side)
     return k
+
+
+def reverse_forward(body: np.ndarray) -> np.ndarray:
+    """The pose (17, 3) with its forward axis reversed (z -> -z) except the face (eyes and nose stay in front):
+    limbs that bent forward bend backward. With probability 1/2 on a symmetric prior the result is invariant under
+    the mirror Q (see the module)."""
+    out = body * [1, 1, -1]
+    out[[NOSE, L_EYE, R_EYE]] = body[[NOSE, L_EYE, R_EYE]]
+    return out
 
 
 def sample_viewpoint(rng: np.random.Generator) -> Tuple[str, float]:

@@ -7,7 +7,8 @@ pixel where the offsets are regressed (a network still reaches the head through 
 
 A person whose viewpoint cue is hidden has a head of hair seen the same from every side (a hood), shoes as
 symmetric blobs and unlabelled eyes and nose: its back view at yaw θ + 180° is then the front view of its mirror
-(:mod:`.body`) at θ, pixel for pixel, with the same keypoint positions and left/right labels swapped.
+(:mod:`.body`) at θ, pixel for pixel, with the same keypoint positions and left/right labels swapped; the scenes
+also draw its pose so that the mirror is as likely as the pose itself (:func:`.scene.sample_person`).
 """
 from typing import List, Tuple
 
@@ -38,6 +39,7 @@ class Person:
         cr, sr = np.cos(roll), np.sin(roll)
         self.rot = np.array([[cr, -sr], [sr, cr]])
         self.cue_visible = cue_visible
+        self.body = body
         self.keypoints, self.depth = self.project(body)
         self.skin = np.array(SKIN[rng.integers(len(SKIN))]) + rng.integers(-12, 13, 3)
         self.hair = np.array(HAIR[rng.integers(len(HAIR))]) + rng.integers(-10, 11, 3)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from mmdet.structures.bbox import bbox_overlaps
 
-from .body import L_EAR, L_EYE, NOSE, R_EAR, R_EYE, sample_pose, sample_viewpoint
+from .body import L_EAR, L_EYE, NOSE, R_EAR, R_EYE, reverse_forward, sample_pose, sample_viewpoint
 from .drawing import background, draw_part, polygons
 from .person import Person
 
@@ -54,6 +54,25 @@ def label_keypoints(person: Person, n: int, labels: np.ndarray, part_kps: Dict[i
     return kpts
 
 
+def sample_person(rng: np.random.Generator, cue_rng: np.random.Generator, size: int,
+                  height_range: Tuple[float, float] = (0.45, 0.9), hidden_cue: float = 0.0) -> Tuple[Person, str]:
+    """A person of a ``size`` image and its viewpoint: height (times ``size``, log-uniform in ``height_range``),
+    position, viewpoint and yaw, pose, roll and colours from ``rng``; from ``cue_rng``, whether its viewpoint cue is
+    hidden (probability ``hidden_cue``) and, if it is, whether its forward axis is reversed (probability 1/2,
+    :func:`.body.reverse_forward`): the hidden person's pose P and its mirror Q(P) are then equally likely, and with
+    the yaw's symmetry (front and back equally likely) its back view at θ + 180° as likely as Q's front view at θ,
+    which renders the same pixels with left and right swapped. ``cue_rng`` draws both numbers for every person, so
+    the people that hide the cue at one ``hidden_cue`` hide it, in the same pose, at every higher one."""
+    h = float(np.exp(rng.uniform(*np.log(height_range)))) * size
+    origin = (rng.uniform(0.08, 0.92) * size, rng.uniform(-0.05 * h, size - 0.6 * h))
+    view, yaw = sample_viewpoint(rng)
+    body = sample_pose(rng)
+    cue_visible, reverse = bool(cue_rng.random() >= hidden_cue), bool(cue_rng.random() < 0.5)
+    if reverse and not cue_visible:
+        body = reverse_forward(body)
+    return Person(body, yaw, h, origin, np.deg2rad(rng.uniform(-12, 12)), rng, cue_visible=cue_visible), view
+
+
 def render_scene(rng: np.random.Generator, size: int = 128, max_people: int = 3,
                  height_range: Tuple[float, float] = (0.45, 0.9), occluder_prob: float = 0.3,
                  hidden_cue: float = 0.0) -> Tuple[np.ndarray, List[dict]]:
@@ -62,9 +81,9 @@ def render_scene(rng: np.random.Generator, size: int = 128, max_people: int = 3,
     1..``max_people`` people of height ``height_range`` (times ``size``, log-uniform), head-top and pelvis
     inside the image, amodal boxes overlapping by IoU < 0.3, drawn far (small) to near (large); then, with
     ``occluder_prob`` per person, an object in front covering part of that person. With probability
-    ``hidden_cue`` a person's viewpoint cue is hidden (:mod:`.person`): drawn from a stream spawned from ``rng``
-    (``rng.spawn``), so that ``rng``'s own draws, and everything but the hidden cues, are the same for every
-    ``hidden_cue`` and raising it hides the cue of more of the same people.
+    ``hidden_cue`` a person's viewpoint cue is hidden (:mod:`.person`, :func:`sample_person`): drawn from a stream
+    spawned from ``rng`` (``rng.spawn``), so that ``rng``'s own draws are the same for every ``hidden_cue``, and
+    raising it hides the cue of more of the same people.
     """
     if not 0 <= hidden_cue <= 1:
         raise ValueError(f'hidden_cue is a probability in [0, 1], got {hidden_cue}')
@@ -73,11 +92,8 @@ def render_scene(rng: np.random.Generator, size: int = 128, max_people: int = 3,
     people = []
     for _ in range(int(rng.integers(1, max_people + 1))):
         for _try in range(20):
-            h = float(np.exp(rng.uniform(*np.log(height_range)))) * size
-            origin = (rng.uniform(0.08, 0.92) * size, rng.uniform(-0.05 * h, size - 0.6 * h))
-            view, yaw = sample_viewpoint(rng)
-            person = Person(sample_pose(rng), yaw, h, origin, np.deg2rad(rng.uniform(-12, 12)), rng,
-                            cue_visible=bool(cue_rng.random() >= hidden_cue))
+            person, view = sample_person(rng, cue_rng, size, height_range, hidden_cue)
+            h = person.height
             box = np.r_[person.keypoints.min(0), person.keypoints.max(0)] + [-0.07 * h, -0.07 * h, 0.07 * h, 0]
             if all(bbox_overlaps(torch.from_numpy(box[None]), torch.from_numpy(b[None])).item() < 0.3
                    for _, _, b in people):

@@ -21,7 +21,7 @@ def scene_info(split: str, num_images: int, seed: int, image_size: int, hidden_c
     if not 0 <= hidden_cue <= 1:
         raise ValueError(f'hidden_cue is a probability in [0, 1], got {hidden_cue}')
     info = dict(description='mmpose-mdn synthetic two-viewpoint scenes', split=split, num_images=num_images,
-                seed=seed, image_size=image_size, version=4)
+                seed=seed, image_size=image_size, version=5)
     if hidden_cue > 0:
         info['hidden_cue'] = float(hidden_cue)
     return info
