@@ -17,7 +17,7 @@ from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS, MODELS
 
 CONFIGS = sorted(p for p in (ROOT / 'configs').rglob('*.py') if '_base_' not in p.parts)
-NAME = re.compile(r'hg(?P<capacity>|-small|-xsmall|-tiny)_(?P<offsets>base|mdn\d)_(?P<data>[a-z-]+)(?P<x3>_3x)?'
+NAME = re.compile(r'hg(?P<capacity>|-small|-xsmall|-tiny)_(?P<offsets>base|h?mdn\d)_(?P<data>[a-z-]+)(?P<x3>_3x)?'
                   r'(?P<paper>_paper)?$')
 INPUT = (128, 128)  # a multiple of 4 * 2**5, the 5-level hourglass's total stride
 
@@ -51,7 +51,7 @@ def coco_mini_batch(cfg: Config, train: bool, n: int):
 def test_matrix_is_complete():
     assert MATRIX <= {p.stem for p in CONFIGS}
     assert [p.stem for p in CONFIGS if not NAME.match(p.stem)] == [], \
-        'names: hg[-capacity]_{base,mdnM}_{data}[_3x][_paper]'
+        'names: hg[-capacity]_{base,mdnM,hmdnM}_{data}[_3x][_paper] (hmdn: the hierarchical mixture)'
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
@@ -63,7 +63,8 @@ def test_name_matches_settings(path):
         assert backbone.block == 'conv'
     assert head.num_stacks == backbone.num_stacks
     base = name['offsets'] == 'base'
-    assert head.num_components == (None if base else int(name['offsets'][3:]))
+    assert head.num_components == (None if base else int(name['offsets'][-1]))
+    assert head.get('mixture', 'flat') == ('hierarchical' if name['offsets'].startswith('h') else 'flat')
     flip = cfg.model.test_cfg.flip_test
     if not base:
         assert flip is False  # MDN predicts in one flip-free pass
@@ -138,7 +139,8 @@ def test_loss_and_predict_on_coco_mini(path):
         assert len(outputs) == cfg.model.head.num_stacks
         shapes = {name: tuple(v.shape) for name, v in outputs[-1].items()}
         size = (INPUT[0] // 4, INPUT[1] // 4)
-        offsets = 2 * K if M is None else M * (2 * K + 3)  # L1: (x, y) per keypoint; MDN: means, (σx, σy), π each
+        # L1: (x, y) per keypoint; MDN: means, (σx, σy), π each, and the hierarchical mixture's classifier
+        offsets = 2 * K if M is None else M * (2 * K + 3) + (cfg.model.head.get('mixture') == 'hierarchical')
         assert shapes == {'centre_heatmap': (2, 1, *size), 'box_size': (2, 2, *size), 'centre_offset': (2, 2, *size),
                           'keypoint_heatmaps': (2, K, *size), 'keypoint_subpixel_offset': (2, 2 * K, *size),
                           'keypoint_offset': (2, offsets, *size)}

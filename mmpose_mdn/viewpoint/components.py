@@ -13,7 +13,6 @@ from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 from ..evaluation import assignment_agreement, component_counts
-from ..models.utils.mdn import mdn_parameters
 from .centres import front_back_people
 
 FLIP = parse_pose_metainfo(CocoDataset.METAINFO)['flip_indices']
@@ -46,13 +45,12 @@ def centre_components(model, data_root: str, split: str) -> List[dict]:
     head = model.head
     if not head.is_mdn or head.num_components < 2:
         raise ValueError('the components at the centres need an MDN head with >= 2 components')
-    M, K = head.num_components, head.num_keypoints
     rows = []
     for inputs, people in front_back_people(model, data_root, split):
         with torch.no_grad():
             raw = head.forward_last(model.extract_feat(inputs))['keypoint_offset'][0].flatten(1)  # (C, H*W)
         for a, target in people:
-            means, _, log_pi = mdn_parameters(raw[:, target['centre_indices'][0]][None], M, K, head.min_sigma)
+            means, _, log_pi = head.mixture_parameters(raw[:, target['centre_indices'][0]][None])
             means = means[0].numpy()
             offsets, visible = target['keypoint_offsets'][0], target['keypoint_weights'][0] > 0
             rows.append(dict(view=a['viewpoint'], pi=log_pi[0].exp().numpy(),

@@ -11,6 +11,7 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, Features, InstanceList, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
+from ..utils.hierarchical_mdn import BRANCHES, hierarchical_channels, hierarchical_parameters
 from ..utils.mdn import check_component_rule, mdn_channels, mdn_parameters, mdn_slices, select_component
 
 HEATMAP_BIAS = -2.19  # sigmoid(-2.19) = 0.1: the focal-loss prior of CenterNet / RetinaNet
@@ -40,6 +41,40 @@ class SeparateMixtureBranch(nn.Module):
     def output_layers(self) -> List[Tuple[nn.Conv2d, int]]:
         """Each part's 1x1 output conv with the first raw channel it writes."""
         return [(self.parts[name][-1], s.start) for name, s in self.slices.items()]
+
+
+class HierarchicalMixtureBranch(nn.Module):
+    """The hierarchical mixture's outputs (:mod:`~mmpose_mdn.models.utils.hierarchical_mdn`): two full MDN
+    branches, each a 3x3 conv + ReLU of its own with 1x1 output convs for its M/2 components' means, sigma and
+    mixing logits, and a binary classifier (:func:`branch`, one logit), concatenated in the channel order of
+    :func:`hierarchical_channels`."""
+
+    def __init__(self, in_channels: int, feat_channels: int, num_components: int, num_keypoints: int):
+        super().__init__()
+        M, K = num_components, num_keypoints
+        if M < BRANCHES or M % BRANCHES:
+            raise ValueError(f"mixture='hierarchical' splits num_components between {BRANCHES} branches: it must be "
+                             f'even and >= {BRANCHES}, got {M}')
+        flat, per_branch = mdn_slices(M, K), mdn_slices(M // BRANCHES, K)
+        self.hidden = nn.ModuleList(nn.Sequential(nn.Conv2d(in_channels, feat_channels, 3, padding=1),
+                                                  nn.ReLU(inplace=True)) for _ in range(BRANCHES))
+        self.parts = nn.ModuleDict({name: nn.ModuleList(nn.Conv2d(feat_channels, s.stop - s.start, 1)
+                                                        for _ in range(BRANCHES))
+                                    for name, s in per_branch.items()})
+        self.classifier = branch(in_channels, feat_channels, 1)
+        self.first = {name: [flat[name].start + b * (s.stop - s.start) for b in range(BRANCHES)]
+                      for name, s in per_branch.items()}
+        self.classifier_channel = mdn_channels(M, K)
+
+    def forward(self, x: Tensor) -> Tensor:
+        hidden = [layer(x) for layer in self.hidden]
+        return torch.cat([conv(h) for convs in self.parts.values() for conv, h in zip(convs, hidden)] +
+                         [self.classifier(x)], dim=1)
+
+    def output_layers(self) -> List[Tuple[nn.Conv2d, int]]:
+        """Each output conv with the first raw channel it writes."""
+        return [(conv, first) for name, convs in self.parts.items() for conv, first in zip(convs, self.first[name])
+                ] + [(self.classifier[-1], self.classifier_channel)]
 
 
 def heatmap_probs(logits: Tensor) -> Tensor:
@@ -72,7 +107,8 @@ class CenterNetMDNHead(BaseHead):
     Branches per stack, each :func:`branch`: centre heatmap (1), box size (2), centre offset (2), keypoint
     heatmaps (K), keypoint sub-pixel offsets (K*2, one per keypoint type: see :class:`CenterNetPose`) and
     keypoint offset: K*2 (L1) or M*(2K+3) (MDN: means
-    M*K*2, sigma M*2, mixing logits M; see :func:`mdn_parameters`). Heatmap biases start at -2.19.
+    M*K*2, sigma M*2, mixing logits M; see :func:`mdn_parameters`; one more, the classifier's logit, for the
+    hierarchical mixture). Heatmap biases start at -2.19.
 
     With several stacks (the per-stack feature list of an hourglass) each stack has its own branches, the losses
     are averaged over stacks and predictions come from the last one.
@@ -86,6 +122,10 @@ class CenterNetMDNHead(BaseHead):
         num_stacks (int): stacks with their own branches (the last ``num_stacks`` features). Defaults to 1
         mdn_branches (str): ``'shared'``: means, sigma and logits from one branch (default); ``'separate'``: from
             three (:class:`SeparateMixtureBranch`, the official code's layout)
+        mixture (str): ``'flat'``: the paper's MDN (default); ``'hierarchical'``: the hierarchical mixture of its
+            Sec. 4.4, a binary classifier choosing between two full MDN branches of M/2 components each
+            (:class:`HierarchicalMixtureBranch`, :mod:`~mmpose_mdn.models.utils.hierarchical_mdn`; its
+            predictions report the M components with weights rho_b pi_{b,m})
         offset_loss_stacks (str): the stacks whose keypoint offsets are trained: ``'all'`` (default, every loss
             averaged over stacks) or ``'last'`` (the official code's MDN loss on the last stack only; the other
             losses stay on every stack)
@@ -108,6 +148,7 @@ class CenterNetMDNHead(BaseHead):
                  feat_channels: int = 256,
                  num_stacks: int = 1,
                  mdn_branches: str = 'shared',
+                 mixture: str = 'flat',
                  offset_loss_stacks: str = 'all',
                  centre_loss: ConfigType = dict(type='FocalHeatmapLoss', loss_weight=1.0),
                  keypoint_heatmap_loss: ConfigType = dict(type='FocalHeatmapLoss', loss_weight=1.0),
@@ -122,11 +163,16 @@ class CenterNetMDNHead(BaseHead):
             raise ValueError(f'num_components must be >= 1 (or None for the L1 base model), got {num_components}')
         if mdn_branches not in ('shared', 'separate') or (mdn_branches == 'separate' and num_components is None):
             raise ValueError(f"mdn_branches must be 'shared' or 'separate' (MDN heads only), got {mdn_branches!r}")
+        if mixture not in ('flat', 'hierarchical') or (mixture == 'hierarchical' and (
+                num_components is None or mdn_branches != 'shared')):
+            raise ValueError(f"mixture must be 'flat' or 'hierarchical' (MDN heads with mdn_branches='shared' only), "
+                             f'got {mixture!r}')
         if offset_loss_stacks not in ('all', 'last'):
             raise ValueError(f"offset_loss_stacks must be 'all' or 'last', got {offset_loss_stacks!r}")
         self.offset_loss_stacks = offset_loss_stacks
         self.num_keypoints = K = num_keypoints
         self.num_components = num_components
+        self.mixture = mixture
         self.min_sigma = min_sigma
         self.num_stacks = num_stacks
         out_channels = dict(
@@ -135,7 +181,8 @@ class CenterNetMDNHead(BaseHead):
             centre_offset=2,
             keypoint_heatmaps=K,
             keypoint_subpixel_offset=K * 2,
-            keypoint_offset=K * 2 if num_components is None else mdn_channels(num_components, K))
+            keypoint_offset=K * 2 if num_components is None else mdn_channels(num_components, K) + (
+                mixture == 'hierarchical'))
         self.stacks = nn.ModuleList()
         for _ in range(num_stacks):
             layers = nn.ModuleDict({
@@ -143,6 +190,8 @@ class CenterNetMDNHead(BaseHead):
                 for name, c in out_channels.items()})
             if mdn_branches == 'separate':
                 layers['keypoint_offset'] = SeparateMixtureBranch(in_channels, feat_channels, num_components, K)
+            elif mixture == 'hierarchical':
+                layers['keypoint_offset'] = HierarchicalMixtureBranch(in_channels, feat_channels, num_components, K)
             self.stacks.append(layers)
 
         if offset_loss is None:
@@ -166,8 +215,15 @@ class CenterNetMDNHead(BaseHead):
         it writes (the channel layout of :func:`mdn_slices` for MDN; (x, y) per keypoint for L1)."""
         return [layer for stack in self.stacks
                 for layer in (stack['keypoint_offset'].output_layers()
-                              if isinstance(stack['keypoint_offset'], SeparateMixtureBranch)
+                              if hasattr(stack['keypoint_offset'], 'output_layers')
                               else [(stack['keypoint_offset'][-1], 0)])]
+
+    def mixture_parameters(self, raw: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """The mixture of raw keypoint-offset outputs (..., C): means (..., M, K, 2), sigmas (..., M, 2) and
+        log_pi (..., M) (:func:`mdn_parameters`; for the hierarchical mixture :func:`hierarchical_parameters`,
+        log_pi = log rho_b + log pi_{b,m})."""
+        parameters = hierarchical_parameters if self.mixture == 'hierarchical' else mdn_parameters
+        return parameters(raw, self.num_components, self.num_keypoints, self.min_sigma)
 
     @torch.no_grad()
     def start_offset_outputs(self, channels: slice, values: Sequence[float]) -> None:
@@ -185,10 +241,12 @@ class CenterNetMDNHead(BaseHead):
     def offset_features(self, feats: Features) -> Tensor:
         """The hidden features (B, feat_channels, H, W) of the last stack's keypoint-offset branch, its 3x3 conv +
         ReLU before the output 1x1 conv: what the offsets and, for MDN, the mixing logits are read from (with
-        ``mdn_branches='separate'``, the mixing logits' own branch)."""
+        ``mdn_branches='separate'``, the mixing logits' own branch; for the hierarchical mixture, its classifier's)."""
         layers = self.stacks[-1]['keypoint_offset']
         if isinstance(layers, SeparateMixtureBranch):
             layers = layers.parts['logits']
+        elif isinstance(layers, HierarchicalMixtureBranch):
+            layers = layers.classifier
         return layers[:-1](feats[-1])
 
     def forward(self, feats: Features) -> List[Dict[str, Tensor]]:
@@ -258,7 +316,7 @@ class CenterNetMDNHead(BaseHead):
                 losses[k] = losses.get(k, 0) + v / len(outs)
             raw = gather(out['keypoint_offset'], centre_inds).float()  # MDN maths in float32 under AMP too
             if self.is_mdn:
-                means, sigmas, log_pi = mdn_parameters(raw, self.num_components, K, self.min_sigma)
+                means, sigmas, log_pi = self.mixture_parameters(raw)
                 name, value = 'loss_mdn', self.offset_loss(means, sigmas, log_pi, kpt_offsets, kpt_weights)
             else:
                 name, value = 'loss_offset', self._l1(self.offset_loss, raw.view(P, K, 2), kpt_offsets,
@@ -343,14 +401,16 @@ class CenterNetMDNHead(BaseHead):
                 for image in people]
 
     def decode_mixture(self, raw: Tensor, test_cfg: ConfigType = {}) -> Dict[str, Tensor]:
-        """The MDN outputs at the decoded centres (B, k, M*(2K+3)) -> ``component_offsets`` (B, k, M, K, 2),
-        ``components`` (B, k) by ``test_cfg``'s component rule (:func:`select_component`), ``offsets``
+        """The MDN outputs at the decoded centres (B, k, C) (:meth:`mixture_parameters`) -> ``component_offsets``
+        (B, k, M, K, 2), ``components`` (B, k) by ``test_cfg``'s component rule (:func:`select_component`; for the
+        hierarchical mixture ``'max'`` is its classifier's branch, then the branch's largest pi), ``offsets``
         (B, k, K, 2) for the rule ``'mean'`` (else the chosen component's are the chosen offsets),
         ``mixture_probs`` (B, k, M), and ``sigmas`` (B, k, 2), ``component_sigmas`` (B, k, M, 2) in model-input
         pixels (the codec's ``offset_decoder``)."""
-        means, sigmas, log_pi = mdn_parameters(raw, self.num_components, self.num_keypoints, self.min_sigma)
+        means, sigmas, log_pi = self.mixture_parameters(raw)
         chosen = select_component(means, sigmas, log_pi, test_cfg.get('component', 'max'),
-                                  test_cfg.get('ignore_components', []))
+                                  test_cfg.get('ignore_components', []),
+                                  branches=BRANCHES if self.mixture == 'hierarchical' else 1)
         stride = self.decoder.stride
         decoded = dict(component_offsets=means, components=chosen['components'],
                        mixture_probs=chosen['mixture_probs'], sigmas=chosen['sigmas'] * stride,

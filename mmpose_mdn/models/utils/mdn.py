@@ -76,10 +76,12 @@ def mixture_probs(log_pi: Tensor, ignore: Sequence[int] = ()) -> Tensor:
 
 
 def select_component(means: Tensor, sigmas: Tensor, log_pi: Tensor, component: ComponentRule = 'max',
-                     ignore: Sequence[int] = ()) -> Dict[str, Tensor]:
+                     ignore: Sequence[int] = (), branches: int = 1) -> Dict[str, Tensor]:
     """Apply a component rule to mixtures (N people; any leading dims work alike).
 
-    Rules: ``'max'`` the kept component of largest pi; an int k: component k for every person ("force k");
+    Rules: ``'max'`` the kept component of largest pi (with ``branches`` > 1, the components split into that
+    many equal, consecutive groups: the group of largest total pi, then its component of largest pi, the
+    decision of a hierarchical mixture, :mod:`.hierarchical_mdn`); an int k: component k for every person ("force k");
     ``'mean'``: the pi-weighted mean of the kept means (the chosen component and sigma are those of ``'max'``).
     ``ignore`` removes components before the rule and renormalises pi over the rest ("exclude k"). The
     arguments are those :func:`check_component_rule` accepts (the head checks its ``test_cfg`` once).
@@ -93,6 +95,11 @@ def select_component(means: Tensor, sigmas: Tensor, log_pi: Tensor, component: C
     pi = mixture_probs(log_pi, ignore)
     if isinstance(component, int) and not isinstance(component, bool):
         comp = torch.full(pi.shape[:-1], component, dtype=torch.long, device=pi.device)
+    elif branches > 1:
+        grouped = pi.unflatten(-1, (branches, -1))  # (N, B, M / B)
+        group = grouped.sum(-1).argmax(dim=-1)
+        within = grouped.gather(-2, group[..., None, None].expand(*group.shape, 1, grouped.shape[-1]))
+        comp = group * grouped.shape[-1] + within.squeeze(-2).argmax(dim=-1)
     else:
         comp = pi.argmax(dim=-1)
     if component == 'mean':
