@@ -7,7 +7,8 @@
 - :mod:`.component_ablations`: Tables 1-2's component ablations from one forward pass
 - :mod:`.component_statistics`: Table 3's shares and component/label agreement
 - :mod:`.gt_displacement`: the displaced ground truth of Table 4
-- :mod:`.learning_curves`: AP against iteration over seeds, and the ratio to a reference model's curve
+- :mod:`.learning_curves`: AP against iteration over seeds, the ratio to a reference model's curve, and whether a
+  run has stopped learning (the plateau)
 - :mod:`.mdn_analysis`: all of them on one annotation file; :mod:`.report`: json, Markdown, charts, scalars
 """
 from .component_ablations import component_ablations
@@ -15,7 +16,7 @@ from .component_statistics import assignment_agreement, component_counts, compon
 from .gt_displacement import displaced_ground_truth
 from .keypoint_ap import STATS, KeypointAP, KeypointResults, load_keypoint_annotations, matched_annotations
 from .keypoint_groups import KEYPOINT_GROUPS, group_keypoint_ids
-from .learning_curves import curve_stats, meets_ratio, ratio_to_reference
+from .learning_curves import curve_stats, meets_ratio, plateau_rise, plateaued, ratio_to_reference
 from .mdn_analysis import MDNAnalysis
 from .predictions import Predictions
 from .report import analysis_scalars, markdown_report, write_report
@@ -24,5 +25,5 @@ from .subsets import SUBSETS, face_visible, subset_visibility
 __all__ = ['KEYPOINT_GROUPS', 'STATS', 'SUBSETS', 'KeypointAP', 'KeypointResults', 'MDNAnalysis', 'Predictions',
            'analysis_scalars', 'assignment_agreement', 'component_ablations', 'component_counts',
            'component_shares', 'curve_stats', 'displaced_ground_truth', 'face_visible', 'group_keypoint_ids',
-           'load_keypoint_annotations', 'markdown_report', 'matched_annotations', 'meets_ratio',
-           'ratio_to_reference', 'subset_visibility', 'write_report']
+           'load_keypoint_annotations', 'markdown_report', 'matched_annotations', 'meets_ratio', 'plateau_rise',
+           'plateaued', 'ratio_to_reference', 'subset_visibility', 'write_report']

@@ -43,3 +43,21 @@ def ratio_to_reference(curves: Mapping[int, Curve], reference: Mapping[int, Curv
 def meets_ratio(ratios: Mapping[int, float], threshold: float) -> bool:
     """Whether every ratio (there must be one) is at least ``threshold``."""
     return bool(ratios) and min(ratios.values()) >= threshold
+
+
+def plateau_rise(curve: Curve, fraction: float = 0.25) -> float:
+    """How much AP rose over the last ``fraction`` of the run: the least-squares slope of AP against iteration over
+    the scores at iterations >= (1 - ``fraction``) x the last (at least the last two), times the span they cover.
+    A straight fit, so that one noisy score neither hides nor fakes a rise."""
+    iters = np.array(sorted(curve), dtype=np.float64)
+    if len(iters) < 2:
+        raise ValueError(f'plateau_rise needs at least two scores, got {len(iters)}')
+    tail = iters[iters >= (1 - fraction) * iters[-1]]
+    tail = tail if len(tail) >= 2 else iters[-2:]
+    slope = np.polyfit(tail, [curve[int(i)] for i in tail], 1)[0]
+    return float(slope * (tail[-1] - tail[0]))
+
+
+def plateaued(curve: Curve, tol: float = 0.01, min_scores: int = 8, fraction: float = 0.25) -> bool:
+    """Whether a run has stopped learning: at least ``min_scores`` scores and a :func:`plateau_rise` below ``tol``."""
+    return len(curve) >= min_scores and plateau_rise(curve, fraction) < tol

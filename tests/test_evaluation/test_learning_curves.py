@@ -1,10 +1,10 @@
-"""Learning curves over seeds and the ratio to a reference curve, against hand computations."""
+"""Learning curves over seeds, the ratio to a reference curve and the plateau, against hand computations and numpy."""
 import math
 
 import numpy as np
 import pytest
 
-from mmpose_mdn.evaluation import curve_stats, meets_ratio, ratio_to_reference
+from mmpose_mdn.evaluation import curve_stats, meets_ratio, plateau_rise, plateaued, ratio_to_reference
 
 
 def test_curve_stats_over_common_iterations():
@@ -26,3 +26,19 @@ def test_ratio_of_seed_means_on_common_seeds_from_an_iteration():
     assert not meets_ratio({}, 0.95)
     with pytest.raises(ValueError, match='no common seed'):
         ratio_to_reference({0: {1: 0.1}}, {1: {1: 0.1}})
+
+
+def test_plateau_rise_is_the_fitted_rise_over_the_last_quarter():
+    """Against numpy's least squares on the scores of the last quarter (iterations 1500-2000 of 2000): a curve
+    rising 0.004 per 100 iterations there rises 0.02; one that flattens rises less than the 0.01 threshold, however
+    a single score jumps."""
+    rising = {i: 0.3 + 4e-5 * i for i in range(250, 2001, 250)}
+    assert plateau_rise(rising) == pytest.approx(4e-5 * 500)
+    assert not plateaued(rising)
+    flat = {i: 0.5 - 0.4 * np.exp(-i / 200) for i in range(250, 2001, 250)}
+    flat[1750] += 0.03  # one noisy score
+    tail = [1500, 1750, 2000]
+    expected = np.polyfit(tail, [flat[i] for i in tail], 1)[0] * 500
+    assert plateau_rise(flat) == pytest.approx(expected) and abs(expected) < 0.01
+    assert plateaued(flat) and not plateaued(flat, min_scores=9)  # 8 scores, at least 9 asked
+    assert plateau_rise({1000: 0.1, 2000: 0.3}) == pytest.approx(0.2)  # fewer than two in the quarter: the last two

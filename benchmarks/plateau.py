@@ -1,0 +1,60 @@
+"""The paper's claims at a plateau: learning curves of the viewpoint models trained until their val AP stops rising
+(the runs and the report are :mod:`mmpose_mdn.experiments.plateau`)::
+
+    python benchmarks/plateau.py --regimes ambiguous --runs L1 MDN2:gate --seeds 51 52 53 --jobs 2 \\
+        --report benchmarks/results/plateau.md
+
+Each run (regime, model, recipe, seed) is cached under ``--work-dir`` and resumable: the same call continues it.
+``--iters`` more iterations at a time until the AP with refinement on rose less than 0.01 over the last quarter
+(at least 8 scores) or ``--max-iters``; a score every ``--every``. ``--quick`` is the CI check (tiny scenes).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+from mmpose_mdn.experiments import plateau as pl
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--regimes', nargs='+', default=['ambiguous'], choices=list(pl.REGIMES))
+    parser.add_argument('--runs', nargs='+', default=['L1', 'MDN2:gate'], metavar='MODEL[:RECIPE]',
+                        help=f'models {", ".join(pl.MODELS)}; recipes {", ".join(pl.RECIPES)} (default gate)')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[51])
+    parser.add_argument('--iters', type=int, default=2000, help='iterations trained at a time')
+    parser.add_argument('--every', type=int, default=500, help='iterations between scores (a multiple of 100)')
+    parser.add_argument('--max-iters', type=int, default=16000)
+    parser.add_argument('--jobs', type=int, default=2)
+    parser.add_argument('--work-dir', default=osp.join(pl.ROOT, 'work_dirs', 'plateau'))
+    parser.add_argument('--report', help='write the report (markdown) here; plots go to --plots-dir')
+    parser.add_argument('--report-only', action='store_true', help='train nothing: the report of the cached runs')
+    parser.add_argument('--plots-dir', default=osp.join(pl.ROOT, 'docs'))
+    parser.add_argument('--quick', action='store_true', help='16 training images, 4 iterations, a score every 2')
+    args = parser.parse_args(argv)
+    size = 'quick' if args.quick else 'full'
+    if args.quick:
+        args.iters, args.every, args.max_iters = 4, 2, 4
+    per_epoch = pl.SIZES[size]['train'] // pl.BATCH
+    if args.every % per_epoch or args.iters % args.every:
+        parser.error(f'--every must be a multiple of {per_epoch} iterations (an epoch) and --iters of --every')
+    pairs = [tuple((run + ':gate').split(':')[:2]) for run in args.runs]
+    for model, recipe in pairs:
+        if model not in pl.MODELS or recipe not in pl.RECIPES:
+            parser.error(f'unknown run {model}:{recipe}; models {", ".join(pl.MODELS)}, recipes '
+                         f'{", ".join(pl.RECIPES)}')
+    runs = list(dict.fromkeys((r, m, 'gate' if m == 'L1' else v) for r in args.regimes for m, v in pairs))
+    if not args.report_only:
+        pl.run_jobs([(r, m, v, s, args.iters, args.every, args.max_iters, args.work_dir, size)
+                     for r, m, v in runs for s in args.seeds], args.jobs)
+    if args.report:
+        report = pl.write_report(runs, args.seeds, args.work_dir, args.plots_dir,
+                                 ' '.join(argv if argv is not None else sys.argv[1:]))
+        os.makedirs(osp.dirname(osp.abspath(args.report)), exist_ok=True)
+        with open(args.report, 'w') as f:
+            f.write('# The paper\'s claims at a plateau: learning curves\n\n' + report + '\n')
+        print(report)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,199 @@
+"""The paper's claims at a plateau: learning curves of the viewpoint models, each trained until its val AP stops
+rising, cached and resumable.
+
+A run (regime, model, recipe, seed) trains a model of ``configs/viewpoint/`` on its seed's scenes (800 training and
+200 val images, as the main job; regime ``ambiguous``: half of the people hide the viewpoint cue, ``visible``: none)
+with the configs' Adam 2e-3 after their 50-iteration warm-up and no lr step, so that a run can be continued. Every
+``every`` iterations its checkpoint is scored on the val split: heatmap refinement on (CocoMetric and
+ViewpointComponentMetric: AP, the left/right order of the people hiding the cue, the components' agreement with the
+viewpoint) and off (CocoMetric). It trains in chunks of ``iters`` until :func:`plateaued` (AP with refinement on:
+a fitted rise below 0.01 over the last quarter, at least 8 scores) or ``max_iters``. Everything is cached under
+the work dir: an interrupted run resumes from its last checkpoint, scores are kept in ``scores.json``.
+
+Recipes (MDN models): ``gate``: the viewpoint configs' default, the main job's recipe (k-means start, beta 1,
+weight 0.03, the mixing logits trained x300 towards the best-fitting component); ``start``: the paper's NLL with
+the cold start's chosen start (issue 18: k-means means and maximum-likelihood sigma, beta 1, weight 0.03).
+"""
+import copy
+import json
+import os
+import os.path as osp
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REGIMES = dict(ambiguous=0.5, visible=0.0)  # the share of people hiding the viewpoint cue
+# model -> (config in configs/viewpoint/, components)
+MODELS = dict(L1=('hg-tiny_base_viewpoint', None), MDN1=('hg-tiny_mdn1_viewpoint', 1),
+              MDN2=('hg-tiny_mdn2_viewpoint', 2), MDN3=('hg-tiny_mdn3_viewpoint', 3),
+              MDN5=('hg-tiny_mdn3_viewpoint', 5), HMDN4=('hg-tiny_hmdn4_viewpoint', 4))
+RECIPES = dict(
+    gate={},
+    start={'model.head.min_sigma': 10.0,
+           'model.head.offset_loss': dict(type='MDNLoss', loss_weight=0.03, beta=1.0),
+           'custom_hooks': [dict(type='SyncBuffersHook'),
+                            dict(type='MDNDataInitHook', mean_init='kmeans', sigma_init='ml')]})
+SIZES = dict(full=dict(train=800, val=200), quick=dict(train=16, val=8))
+BATCH = 8  # the configs' batch size
+
+
+def run_dir(work_dir: str, regime: str, model: str, recipe: str, seed: int) -> str:
+    return osp.join(work_dir, regime, model if model == 'L1' else f'{model}_{recipe}', f'seed{seed}')
+
+
+def build_cfg(regime: str, model: str, recipe: str, seed: int, every: int, work: str, size: str = 'full'):
+    """The run's config (its epochs are set per chunk): the model's viewpoint config on the seed's scenes of the
+    regime, the recipe applied, a constant lr after the warm-up, a checkpoint every ``every`` iterations."""
+    from mmengine.config import Config
+
+    from mmpose_mdn.utils.config import visualizer_per_run
+    config, components = MODELS[model]
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'viewpoint', config + '.py'))
+    sizes = SIZES[size]
+    data_root = osp.join(osp.dirname(osp.dirname(osp.dirname(work))), 'data', f'{regime}_seed{seed}') + '/'
+    options = {'randomness.seed': seed, 'model.head.num_components': components}
+    for loader, split in (('train', 'train'), ('val', 'val'), ('test', 'val')):
+        options.update({f'{loader}_dataloader.dataset.{key}': value for key, value in dict(
+            data_root=data_root, seed=seed, num_images=sizes[split], hidden_cue=REGIMES[regime]).items()})
+    if components is not None:
+        options.update(RECIPES[recipe])
+    cfg.merge_from_dict(options)
+    for ev in ('val_evaluator', 'test_evaluator'):
+        cfg[ev][0]['ann_file'] = data_root + 'annotations/viewpoint_val.json'
+    cfg.param_scheduler = [s for s in cfg.param_scheduler if s['type'] == 'LinearLR']  # the warm-up only
+    ipe = sizes['train'] // BATCH
+    cfg.train_cfg.val_interval = 10 ** 9  # scored afterwards, refinement on and off
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=max(1, every // ipe), by_epoch=True,
+                                        max_keep_ckpts=-1, save_best=None, save_last=True)
+    cfg.default_hooks.logger.interval = 50 if ipe >= 50 else 1
+    cfg.work_dir = work
+    visualizer_per_run(cfg)  # the scoring Runners run in the same process
+    return cfg, ipe
+
+
+def score(cfg, checkpoint: str, refine: bool, name: str) -> dict:
+    """The metrics of one checkpoint on the val split, heatmap refinement on (every evaluator) or off
+    (CocoMetric only)."""
+    from mmengine.runner import Runner
+    cfg = copy.deepcopy(cfg)
+    cfg.model.head.decoder.refine = refine
+    if not refine:
+        cfg.test_evaluator = cfg.test_evaluator[:1]
+    cfg.load_from, cfg.resume, cfg.experiment_name = checkpoint, False, name
+    cfg.work_dir = osp.join(cfg.work_dir, 'scores')
+    return Runner.from_cfg(cfg).test()
+
+
+def curve(scores: dict, key: str = 'coco/AP', mode: str = 'on') -> dict:
+    """iteration -> ``key`` of the cached ``scores`` ({'<iteration>/<on|off>': metrics})."""
+    return {int(k.split('/')[0]): v[key] for k, v in scores.items() if k.endswith('/' + mode) and key in v}
+
+
+def train_until_plateau(job: tuple) -> str:
+    """One run (regime, model, recipe, seed, iters, every, max_iters, work_dir, size): train ``iters`` more at a
+    time, scoring each new checkpoint, until :func:`plateaued` or ``max_iters``; writes ``scores.json`` and
+    ``state.json`` (iterations trained, plateaued, the rise) and returns the run's folder."""
+    regime, model, recipe, seed, iters, every, max_iters, work_dir, size = job
+    import torch
+    torch.set_num_threads(1)
+    from mmengine.runner import Runner
+
+    import mmpose_mdn  # noqa: F401
+    from mmpose_mdn.evaluation.learning_curves import plateau_rise, plateaued
+    work = run_dir(work_dir, regime, model, recipe, seed)
+    cfg, ipe = build_cfg(regime, model, recipe, seed, every, work, size)
+    scores_file, state_file = osp.join(work, 'scores.json'), osp.join(work, 'state.json')
+    scores = json.load(open(scores_file)) if osp.exists(scores_file) else {}
+    state = json.load(open(state_file)) if osp.exists(state_file) else dict(iters=0, train_s=0.0)
+    while True:
+        trained = curve(scores)
+        if trained and (plateaued(trained) or max(trained) >= max_iters):
+            break
+        target = min(max_iters, (max(trained) if trained else 0) + iters)
+        if state['iters'] < target:
+            run_cfg = copy.deepcopy(cfg)
+            run_cfg.train_cfg.max_epochs = target // ipe
+            run_cfg.resume = osp.exists(osp.join(work, 'last_checkpoint'))
+            started = time.time()
+            Runner.from_cfg(run_cfg).train()
+            state.update(iters=target, train_s=state['train_s'] + time.time() - started)
+        for it in range(every, target + 1, every):
+            for mode in ('on', 'off'):
+                if f'{it}/{mode}' not in scores:
+                    scores[f'{it}/{mode}'] = score(cfg, osp.join(work, f'epoch_{it // ipe}.pth'), mode == 'on',
+                                                   f'score_{it}_{mode}_{time.time_ns()}')
+                    with open(scores_file, 'w') as f:
+                        json.dump(scores, f, indent=1)
+        trained = curve(scores)
+        state.update(plateaued=plateaued(trained), rise=plateau_rise(trained) if len(trained) > 1 else None)
+        with open(state_file, 'w') as f:
+            json.dump(state, f, indent=1)
+    return work
+
+
+def run_jobs(jobs: list, workers: int) -> None:
+    """:func:`train_until_plateau` each job, ``workers`` at a time in spawned processes (one torch thread each), or
+    in this process for one worker."""
+    from .processes import in_fresh_processes
+    done = (work for _, work in in_fresh_processes(train_until_plateau, jobs, workers)) if workers > 1 else (
+        train_until_plateau(job) for job in jobs)
+    for work in done:
+        print(f'[{time.strftime("%H:%M:%S")}] done {work}', flush=True)
+
+
+def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, command: str = '') -> str:
+    """The report (Markdown) of the cached ``runs`` ((regime, model, recipe) triples) over ``seeds``: per regime, the
+    curves of AP (refinement on and off) and of the hidden people's left/right order (mean ± std over the seeds at
+    the iterations every seed has), and a table at each run's last score; the plots go to
+    ``plots_dir/plateau_<regime>.png``."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from mmpose_mdn.evaluation.learning_curves import curve_stats
+    lines = [f'Command: `python benchmarks/plateau.py {command}`', '', f'Seeds {seeds}; CPU, one torch thread a run.',
+             '']
+    panels = (('coco/AP', 'on', 'AP, refinement on'), ('coco/AP', 'off', 'AP, refinement off'),
+              ('viewpoint/lr_order_hidden', 'on', 'left/right order, people hiding the cue'))
+    columns = ('coco/AP', 'viewpoint/lr_order_hidden', 'viewpoint/lr_order_visible', 'viewpoint/agreement_visible')
+    for regime in dict.fromkeys(r for r, _, _ in runs):
+        fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5))
+        lines += [f'## {regime} (hidden cue {REGIMES[regime]:g})', '',
+                  '| model | seeds | iterations | plateaued | rise | AP on | AP off | order, cue hidden | '
+                  'order, cue visible | agreement, cue visible |', '| --- |' + ' ---: |' * 9]
+        for _, model, recipe in [r for r in runs if r[0] == regime]:
+            name = model if model == 'L1' else f'{model}_{recipe}'
+            folders = {s: run_dir(work_dir, regime, model, recipe, s) for s in seeds}
+            scores = {s: json.load(open(osp.join(f, 'scores.json'))) for s, f in folders.items()
+                      if osp.exists(osp.join(f, 'scores.json'))}
+            if not scores:
+                continue
+            states = [json.load(open(osp.join(folders[s], 'state.json'))) for s in scores
+                      if osp.exists(osp.join(folders[s], 'state.json'))]
+            for ax, (key, mode, title) in zip(axes, panels):
+                curves = {s: c for s, c in ((s, curve(v, key, mode)) for s, v in scores.items()) if c}
+                if curves:
+                    its, mean, std = curve_stats(curves)
+                    ax.errorbar(its, mean, yerr=std, label=f'{name} ({len(curves)} seeds)', capsize=3)
+                ax.set(title=f'{regime}: {title}', xlabel='iteration')
+            last = [v[f'{max(curve(v))}/on'] for v in scores.values()]
+            last_off = [v[f'{max(curve(v))}/off'] for v in scores.values()]
+
+            def cell(values):
+                values = [x for x in values if x == x]
+                return f'{np.mean(values):.3f} ± {np.std(values):.3f}' if values else '–'
+            lines.append(f'| {name} | {len(scores)} | ' + ', '.join(str(max(curve(v))) for v in scores.values())
+                         + ' | ' + ', '.join('yes' if s.get('plateaued') else 'no' for s in states) + ' | '
+                         + ', '.join(f'{s["rise"]:.3f}' for s in states if s.get('rise') is not None) + ' | '
+                         + cell([m['coco/AP'] for m in last]) + ' | ' + cell([m['coco/AP'] for m in last_off])
+                         + ' | ' + ' | '.join(cell([m.get(k, float('nan')) for m in last]) for k in columns[1:])
+                         + ' |')
+        for ax in axes:
+            ax.legend(fontsize=8)
+            ax.grid(alpha=0.3)
+        fig.tight_layout()
+        os.makedirs(plots_dir, exist_ok=True)
+        fig.savefig(osp.join(plots_dir, f'plateau_{regime}.png'), dpi=90)
+        plt.close(fig)
+        lines += ['', f'![{regime}](../../docs/plateau_{regime}.png)', '']
+    return '\n'.join(lines)

@@ -1,0 +1,36 @@
+"""`benchmarks/plateau.py --quick` in-process: the hierarchical MDN with the chosen start trained on tiny viewpoint
+scenes, each checkpoint scored with refinement on (AP and the viewpoint metrics) and off, the report written; the
+same run continued to a longer cap resumes from its checkpoint, and a cached run trains nothing."""
+import json
+
+from conftest import load_script
+
+plateau = load_script('benchmarks/plateau.py')  # the command line
+pl = plateau.pl  # mmpose_mdn.experiments.plateau
+
+
+def test_quick_run_then_continued_then_cached(tmp_path):
+    args = ['--quick', '--runs', 'HMDN4:start', '--seeds', '7', '--jobs', '1', '--work-dir', str(tmp_path / 'work'),
+            '--report', str(tmp_path / 'report.md'), '--plots-dir', str(tmp_path / 'plots')]
+    plateau.main(args)
+    run = tmp_path / 'work' / 'ambiguous' / 'HMDN4_start' / 'seed7'
+    scores = json.loads((run / 'scores.json').read_text())
+    assert sorted(scores) == ['2/off', '2/on', '4/off', '4/on']
+    assert all('viewpoint/lr_order_hidden' in scores[f'{i}/on'] and 'viewpoint/matched' not in scores[f'{i}/off']
+               for i in (2, 4))
+    state = json.loads((run / 'state.json').read_text())
+    assert state['iters'] == 4 and state['plateaued'] is False  # 2 scores: too few to call a plateau
+    log = next(run.glob('*/*.log')).read_text()
+    assert 'MDNDataInitHook: means' in log and "mixture='hierarchical'" in log
+    assert '| HMDN4_start | 1 | 4 | no |' in (tmp_path / 'report.md').read_text()
+    assert (tmp_path / 'plots' / 'plateau_ambiguous.png').stat().st_size > 0
+    # a longer cap: the run resumes at iteration 4 and scores the new checkpoint only
+    pl.train_until_plateau(('ambiguous', 'HMDN4', 'start', 7, 2, 2, 6, str(tmp_path / 'work'), 'quick'))
+    continued = json.loads((run / 'scores.json').read_text())
+    assert {k: continued[k] for k in scores} == scores and sorted(continued) == sorted(scores) + ['6/off', '6/on']
+    assert json.loads((run / 'state.json').read_text())['iters'] == 6
+    assert any(f'Auto resumed from the latest checkpoint {run / "epoch_2.pth"}' in f.read_text()
+               for f in run.glob('*/*.log'))
+    mtime = (run / 'scores.json').stat().st_mtime_ns
+    plateau.main(args[:-4])  # cached: nothing trained or scored again (and no report)
+    assert (run / 'scores.json').stat().st_mtime_ns == mtime
