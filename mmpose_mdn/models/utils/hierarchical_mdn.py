@@ -1,6 +1,9 @@
 """The hierarchical mixture of the paper's Sec. 4.4: a binary classifier chooses between two full MDN branches.
 
-How eq. 7 is read here. A person's offsets o (K, 2) get the density
+How eq. 7 is read here (from its description, "a binary classifier choosing between two separate full MDN branches,
+not directly supervised"; the paper's text was not at hand when this was written, so the reading below is ours and
+so is the branches' size, M/2 components each, e.g. 2 in ``hmdn4`` beside MDN2). A person's offsets o (K, 2) get
+the density
 
 .. math::
     p(o) = \\sum_{b=1}^{2} \\rho_b \\sum_{m=1}^{M_b} \\pi_{b,m}\\,
