@@ -42,7 +42,7 @@ def test_heatmap_bias_prior():
         assert torch.all(stack['keypoint_heatmaps'][-1].bias == -2.19)
 
 
-@pytest.mark.parametrize('num_components,flip', [(3, False), (None, False), (None, True)])
+@pytest.mark.parametrize('num_components,flip', [(3, False), (3, True), (None, False), (None, True)])
 def test_predict_on_real_batch(num_components, flip):
     model = MODELS.build(tiny_estimator_cfg(num_components, INPUT, flip_test=flip)).eval()
     batch = coco_mini_batch(INPUT, train=False)
@@ -63,7 +63,7 @@ def test_predict_on_real_batch(num_components, flip):
 
 
 @pytest.mark.parametrize('cfg', [dict(component=3), dict(component='median'), dict(ignore_components=[0, 1, 2]),
-                                 dict(component=1, ignore_components=[1]), dict(flip_test=True)])
+                                 dict(component=1, ignore_components=[1])])
 def test_test_cfg_errors(cfg):
     model = MODELS.build(tiny_estimator_cfg(3, INPUT)).eval()
     model.test_cfg = cfg
@@ -214,3 +214,24 @@ def test_offset_features_are_what_the_mixing_logits_read(branches):
     conv, first = next((c, f) for c, f in last_stack if f <= logits.start < f + c.out_channels)
     torch.testing.assert_close(conv(hidden)[:, logits.start - first:logits.stop - first],
                                head.forward(feats)[-1]['keypoint_offset'][:, logits])
+
+
+@pytest.mark.parametrize('mixture', ['flat', 'hierarchical'])
+def test_flip_offset_maps_mirror_every_components_pose(mixture):
+    """A flipped input's mixture at pixel (y, W-1-x), brought back, is the mixture at (y, x) mirrored: each
+    component's keypoint k is its keypoint flip(k) with x negated; sigma and pi (and the classifier) the same.
+    Flipping twice gives the maps back."""
+    from mmpose.datasets import CocoDataset
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    flip = parse_pose_metainfo(CocoDataset.METAINFO)['flip_indices']
+    cfg = tiny_estimator_cfg(4, INPUT)
+    cfg['head']['mixture'] = mixture
+    head = MODELS.build(cfg).head
+    raw = head.forward([torch.randn(1, 16, 3, 5) for _ in range(2)])[-1]['keypoint_offset'].detach()
+    back = head.flip_offset_maps(raw, flip)
+    for y, x in ((0, 0), (2, 1), (1, 4)):
+        means, sigmas, log_pi = head.mixture_parameters(raw[0, :, y, x])
+        f_means, f_sigmas, f_log_pi = head.mixture_parameters(back[0, :, y, 4 - x])
+        torch.testing.assert_close(f_means, means[:, flip] * torch.tensor([-1.0, 1.0]))
+        torch.testing.assert_close((f_sigmas, f_log_pi), (sigmas, log_pi))
+    torch.testing.assert_close(head.flip_offset_maps(back, flip), raw)

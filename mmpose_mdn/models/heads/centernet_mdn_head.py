@@ -134,7 +134,9 @@ class CenterNetMDNHead(BaseHead):
         offset_loss (dict, optional): ``MDNLoss`` (weight 0.1) for MDN, ``L1Loss`` (weight 1) for the base model
         decoder (dict): the :class:`CenterNetPose` codec
 
-    ``test_cfg``: ``flip_test`` (L1 base model only: MDN predicts in a single, flip-free pass),
+    ``test_cfg``: ``flip_test`` (CenterNet's flip test, the L1 base model's; MDN predicts in a single, flip-free pass
+    and its configs keep it off: for MDN it averages the mixture's raw maps, :meth:`flip_offset_maps`, to measure
+    the paper's Sec. 4.5, where flipping lowered MDN's AP),
     ``component`` (``'max'``: the component of largest pi, default; ``'mean'``: the pi-weighted mean of the
     means; an int: that component), ``ignore_components`` (components removed before the rule, pi
     renormalised over the rest) and ``score_thr`` (people kept: centre score >= it; default 0).
@@ -341,9 +343,6 @@ class CenterNetMDNHead(BaseHead):
         if self.decoder is None:
             raise ValueError('CenterNetMDNHead.predict needs a decoder (the CenterNetPose codec): set head.decoder')
         if self.is_mdn:
-            if test_cfg.get('flip_test', False):
-                raise ValueError('flip_test is for the L1 base model; the MDN head predicts in one flip-free pass '
-                                 '(set test_cfg.flip_test=False)')
             check_component_rule(test_cfg.get('component', 'max'), test_cfg.get('ignore_components', []),
                                  self.num_components)
         elif {'component', 'ignore_components'} & set(test_cfg):
@@ -419,6 +418,18 @@ class CenterNetMDNHead(BaseHead):
             decoded['offsets'] = chosen['offsets']
         return decoded
 
+    def flip_offset_maps(self, raw: Tensor, flip_indices: List[int]) -> Tensor:
+        """Raw keypoint-offset maps (B, C, H, W) of a horizontally flipped input, brought back to the original's
+        frame: mirrored in x, x offsets negated, left and right keypoints swapped (each component's means, for MDN);
+        MDN's sigma and mixing logits (and the hierarchical classifier's logit) are mirrored only."""
+        if not self.is_mdn:
+            return flip_heatmaps(raw, flip_indices, flip_mode='offset', shift_heatmap=False)
+        M, K = self.num_components, self.num_keypoints
+        means = mdn_slices(M, K)['means']
+        order = [m * K + k for m in range(M) for k in flip_indices]
+        return torch.cat([flip_heatmaps(raw[:, means], order, flip_mode='offset', shift_heatmap=False),
+                          raw[:, means.stop:].flip(-1)], dim=1)
+
     def _flip_average(self, feats: Sequence[Features], flip_indices: List[int]) -> Dict[str, Tensor]:
         """Average the original and the horizontally flipped input's maps (CenterNet's flip test): heatmaps,
         box sizes and keypoint offsets (x negated, left/right swapped); sub-pixel offsets from the original."""
@@ -429,7 +440,7 @@ class CenterNetMDNHead(BaseHead):
             keypoint_heatmaps=(heatmap_probs(orig['keypoint_heatmaps']) + flip_heatmaps(
                 heatmap_probs(flipped['keypoint_heatmaps']), flip_indices, shift_heatmap=False)) / 2,
             box_size=(orig['box_size'] + flip_heatmaps(flipped['box_size'], shift_heatmap=False)) / 2,
-            keypoint_offset=(orig['keypoint_offset'] + flip_heatmaps(
-                flipped['keypoint_offset'], flip_indices, flip_mode='offset', shift_heatmap=False)) / 2,
+            keypoint_offset=(orig['keypoint_offset'] + self.flip_offset_maps(flipped['keypoint_offset'],
+                                                                              flip_indices)) / 2,
             centre_offset=orig['centre_offset'],
             keypoint_subpixel_offset=orig['keypoint_subpixel_offset'])
