@@ -21,7 +21,7 @@ def ann_file(name):
     return str(data_dir(folder) / ann)
 
 
-def test4_preds():
+def coco_test4_preds():
     return json.loads((data_dir('coco_test4_preds') / 'example_coco_preds.json').read_text())
 
 
@@ -39,7 +39,7 @@ def test_all_keypoints_reproduce_the_reference_ap():
     """The 73 real predictions on coco_test4: ../shared/data/README.md's figures (xtcocotools 1.14.3)."""
     path = ann_file('coco_test4')
     ap = KeypointAP(load_keypoint_annotations(path), SIGMAS, META['keypoint_name2id'], ann_file=path)
-    stats = ap.evaluate(KeypointResults.from_coco(test4_preds(), 17), GROUPS['All'])
+    stats = ap.evaluate(KeypointResults.from_coco(coco_test4_preds(), 17), GROUPS['All'])
     reference = dict(AP=0.8609, AP50=0.9931, AP75=0.9109, APm=0.7756, APl=0.9373, AR=0.875)
     assert {k: round(stats[k], 4) for k in reference} == reference
 
@@ -47,7 +47,7 @@ def test_all_keypoints_reproduce_the_reference_ap():
 @pytest.mark.parametrize('group', ['Facial', 'Non-facial', 'Nose', 'Wrists', 'Ankles'])
 def test_group_ap_equals_xtcocotools_on_sliced_files(group, tmp_path):
     path = ann_file('coco_test4')
-    gt, preds = json.loads(open(path).read()), test4_preds()
+    gt, preds = json.loads(open(path).read()), coco_test4_preds()
     ap = KeypointAP(load_keypoint_annotations(path), SIGMAS, META['keypoint_name2id'], ann_file=path)
     stats = ap.evaluate(KeypointResults.from_coco(preds, 17), GROUPS[group])
     ids = [META['keypoint_name2id'][n] for n in KEYPOINT_GROUPS[group]]
@@ -133,7 +133,7 @@ def test_more_people_than_cocoeval_counts_per_image(tmp_path):
     """COCOeval counts the 20 best-scored predictions of an image; KeypointAP hands it only those (ties kept in
     result order): the 73 predictions twice over, the copies shifted 3 px with the same or a lower score."""
     path = ann_file('coco_test4')
-    preds = test4_preds()
+    preds = coco_test4_preds()
     shifted = [dict(r, keypoints=(np.array(r['keypoints']) + np.tile([3, 0, 0], 17)).tolist(),
                     score=r['score'] * (i % 2)) for i, r in enumerate(preds)]
     results = [dict(r) for pair in zip(preds, shifted) for r in pair]
