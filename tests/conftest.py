@@ -173,23 +173,25 @@ def scalars(work_dir) -> list:
 MINI_MDN = 'configs/mdn/hg-tiny_mdn3_coco-mini.py'
 
 
-def mini_data_options() -> list:
-    """--cfg-options pointing a coco-mini config at the coco_mini folder found by data_dir (MDN_DATA aware)."""
-    root = f'{data_dir("coco_mini")}/'
+def mini_data_options(root: Path = None) -> list:
+    """--cfg-options pointing a coco-mini config at the coco_mini folder found by data_dir (MDN_DATA aware), or at
+    ``root`` laid out as coco_mini (:func:`coco_mini_copy`)."""
+    root = f'{root or data_dir("coco_mini")}/'
     ann = root + SETS['coco_mini'][1]
     return [f'{split}_dataloader.dataset.data_root={root}' for split in ('train', 'val', 'test')] + [
         f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
 
 
-def coco_mini_copy(dst: Path, train: int = 8, val: int = 5) -> Path:
-    """``dst`` laid out as coco_mini with its first ``train`` / ``val`` images of each split and their
-    annotations (copies, free to corrupt); returns ``dst``."""
+def coco_mini_copy(dst: Path, train: int = 8, val=5) -> Path:
+    """``dst`` laid out as coco_mini with its first ``train`` / ``val`` images of each split (``val`` may also be a
+    list of image ids) and their annotations (copies, free to corrupt); returns ``dst``."""
     import json
     import shutil
     src = data_dir('coco_mini')
     for split, count in (('train2017', train), ('val2017', val)):
         coco = json.loads((src / 'annotations' / f'person_keypoints_{split}.json').read_text())
-        coco['images'] = coco['images'][:count]
+        coco['images'] = (coco['images'][:count] if isinstance(count, int) else
+                          [img for img in coco['images'] if img['id'] in set(count)])
         ids = {img['id'] for img in coco['images']}
         coco['annotations'] = [a for a in coco['annotations'] if a['image_id'] in ids]
         (dst / 'annotations').mkdir(parents=True, exist_ok=True)

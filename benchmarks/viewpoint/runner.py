@@ -1,7 +1,7 @@
 """One run of the viewpoint experiment, in-process: a model of ``configs/viewpoint/`` trained and tested on one
 seed's scenes with mmengine's Runner (the configs ``tools/train.py --no-validate`` and ``tools/test.py --dump`` build
 from the same ``--cfg-options``), then its components at the centres and the viewpoint probe. :func:`run_all` runs
-each in a fresh spawned process; a run's output goes to ``train.log`` and ``test.log`` in its folder, the end of each
+each in a fresh spawned process (with ``--jobs 1``, in this one); a run's output goes to ``train.log`` and ``test.log`` in its folder, the end of each
 epoch also to the console. :func:`checkpoint_command` is the command line of an analysis of any checkpoint."""
 import argparse
 import json
@@ -12,7 +12,7 @@ import sys
 import time
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 
-from mmpose_mdn.experiments.processes import in_fresh_processes
+from mmpose_mdn.experiments.processes import run_jobs
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODELS = dict(L1='hg-tiny_base_viewpoint', MDN1='hg-tiny_mdn1_viewpoint', MDN2='hg-tiny_mdn2_viewpoint',
@@ -120,10 +120,11 @@ def train_and_test(run: dict) -> dict:
 
 def run_all(runs: list, jobs: int):
     """Yield (run, result) of :func:`train_and_test` as each finishes, ``jobs`` at once, each in a fresh spawned
-    process (no torch state shared) with one OpenMP thread unless OMP_NUM_THREADS says otherwise (oversubscribed
-    threads made training 3-6x slower on 2 cores)."""
+    process (no torch state shared), or, with one job, in this process one after another; one torch thread a run,
+    and one OpenMP thread in the spawned processes unless OMP_NUM_THREADS says otherwise (oversubscribed threads made
+    training 3-6x slower on 2 cores)."""
     os.environ.setdefault('OMP_NUM_THREADS', '1')
-    yield from in_fresh_processes(train_and_test, runs, jobs)
+    yield from run_jobs(train_and_test, runs, jobs)
 
 
 def checkpoint_command(description: str, analyse, argv=None, split: bool = False) -> None:

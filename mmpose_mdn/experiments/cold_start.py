@@ -21,7 +21,7 @@ import os.path as osp
 import re
 import time
 
-from .processes import in_fresh_processes
+from . import processes
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = os.environ.get('MDN_DATA', osp.join(osp.dirname(ROOT), 'shared', 'data'))
@@ -155,8 +155,6 @@ def train_and_score(job: tuple) -> str:
     """One run (regime, model, variant, seed, iters, every, work_dir, dynamics interval, stop): train or resume,
     score every checkpoint; writes ``scores.json`` ({'<iteration>/<on|off>': AP}) and returns the run's folder."""
     regime, model, variant, seed, iters, every, work_dir, dynamics, stop = job
-    import torch
-    torch.set_num_threads(1)
     from mmengine.runner import Runner
 
     import mmpose_mdn  # noqa: F401
@@ -315,11 +313,7 @@ def write_report(runs: list, regimes: list, seeds: list, iters: int, every: int,
 
 
 def run_jobs(jobs: list, workers: int) -> None:
-    """:func:`train_and_score` each job, ``workers`` at a time in spawned processes (one torch thread each), or in
-    this process for one worker."""
-    if workers > 1:
-        for _, work in in_fresh_processes(train_and_score, jobs, workers):
-            print(f'[{time.strftime("%H:%M:%S")}] done {work}', flush=True)
-    else:
-        for job in jobs:
-            print(f'[{time.strftime("%H:%M:%S")}] done {train_and_score(job)}', flush=True)
+    """:func:`train_and_score` each job, ``workers`` at a time in spawned processes, or in this process for one
+    worker; one torch thread a run (:func:`~mmpose_mdn.experiments.processes.run_jobs`)."""
+    for _, work in processes.run_jobs(train_and_score, jobs, workers):
+        print(f'[{time.strftime("%H:%M:%S")}] done {work}', flush=True)

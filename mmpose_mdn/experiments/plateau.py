@@ -93,8 +93,6 @@ def train_until_plateau(job: tuple) -> str:
     time, scoring each new checkpoint, until :func:`plateaued` or ``max_iters``; writes ``scores.json`` and
     ``state.json`` (iterations trained, plateaued, the rise) and returns the run's folder."""
     regime, model, recipe, seed, iters, every, max_iters, work_dir, size = job
-    import torch
-    torch.set_num_threads(1)
     from mmengine.runner import Runner
 
     import mmpose_mdn  # noqa: F401
@@ -131,12 +129,10 @@ def train_until_plateau(job: tuple) -> str:
 
 
 def run_jobs(jobs: list, workers: int) -> None:
-    """:func:`train_until_plateau` each job, ``workers`` at a time in spawned processes (one torch thread each), or
-    in this process for one worker."""
-    from .processes import in_fresh_processes
-    done = (work for _, work in in_fresh_processes(train_until_plateau, jobs, workers)) if workers > 1 else (
-        train_until_plateau(job) for job in jobs)
-    for work in done:
+    """:func:`train_until_plateau` each job, ``workers`` at a time in spawned processes, or in this process for one
+    worker; one torch thread a run (:func:`~mmpose_mdn.experiments.processes.run_jobs`)."""
+    from . import processes
+    for _, work in processes.run_jobs(train_until_plateau, jobs, workers):
         print(f'[{time.strftime("%H:%M:%S")}] done {work}', flush=True)
 
 

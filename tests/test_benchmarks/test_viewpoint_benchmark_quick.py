@@ -20,7 +20,10 @@ CONFIG = 'configs/viewpoint/hg-tiny_{}_viewpoint.py'
 def quick(tmp_path_factory):
     """The work dir, the console output and seed 0's results of one quick run."""
     path = tmp_path_factory.mktemp('viewpoint_benchmark')
-    proc = subprocess.run([sys.executable, 'benchmarks/viewpoint_benchmark.py', '--quick', '--work-dir', str(path)],
+    # --jobs 1: the runs in the benchmark's own process (spawned runs give the same results: checked by hand, and
+    # tests/test_experiments/test_processes.py tests the spawning)
+    proc = subprocess.run([sys.executable, 'benchmarks/viewpoint_benchmark.py', '--quick', '--jobs', '1', '--work-dir',
+                           str(path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return path, proc.stdout, json.loads((path / 'results.json').read_text())['0']

@@ -7,7 +7,8 @@ import mmengine
 import numpy as np
 import pytest
 
-from conftest import ANALYSIS_HOOK, MINI_MDN, SETS, call_tool, data_dir, free_port, mini_data_options, run_tool, scalars
+from conftest import (ANALYSIS_HOOK, MINI_MDN, SETS, call_tool, coco_mini_copy, data_dir, free_port, mini_data_options,
+                      run_tool, scalars)
 from mmpose_mdn.evaluation.predictions import MDN_FIELDS
 
 pytestmark = pytest.mark.slow  # real tools/test.py, tools/train.py and dist_test.sh runs
@@ -47,16 +48,23 @@ def test_hook_reports_next_to_coco_metric(tested):
         'visible_face']['AP']
 
 
-SUBSET = 'test_dataloader.dataset.indices=12'  # the first 12 val images: both tools' own test runs
+@pytest.fixture(scope='module')
+def first12(tested, tmp_path_factory):
+    """coco_mini with the first 12 images the session's test run read (val images with people, in file order; 4
+    training images) and their annotations alone: the data of the tools' own test runs below, whose analyses then
+    score 12 images, not 79."""
+    out, _ = tested
+    ids = [d['img_id'] for d in mmengine.load(out / 'preds.pkl')[:12]]
+    return coco_mini_copy(tmp_path_factory.mktemp('first12'), train=4, val=ids)
 
 
 @pytest.fixture(scope='module')
-def from_checkpoint(mini_checkpoint, tmp_path_factory):
+def from_checkpoint(mini_checkpoint, first12, tmp_path_factory):
     """tools/analysis/mdn_analysis.py from the session's checkpoint: it runs the test (on the first 12 val images)
     with the hook. Returns its analysis."""
     out = tmp_path_factory.mktemp('from_checkpoint')
     proc = call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', out, '--seeds', '0',
-                     '--displacements', '1', '--cfg-options', *mini_data_options(), SUBSET)
+                     '--displacements', '1', '--cfg-options', *mini_data_options(first12))
     assert f'report: {out / "test" / "report.md"}' in proc.stdout
     return json.loads((out / 'test' / 'analysis.json').read_text())
 
@@ -67,23 +75,23 @@ def test_tool_from_the_checkpoint_runs_the_test_with_the_hook(tested, from_check
     assert from_checkpoint['predictions'] == sum(len(d['pred_instances']['bbox_scores']) for d in dump[:12])
 
 
-def test_tool_gives_the_same_numbers_from_the_dump(tested, from_checkpoint, tmp_path):
+def test_tool_gives_the_same_numbers_from_the_dump(tested, from_checkpoint, first12, tmp_path):
     """The session's dump of the first 12 images, analysed by the tool, gives what the tool's own test run of them
     gave."""
     out, _ = tested
     (tmp_path / 'first12.pkl').write_bytes(pickle.dumps(mmengine.load(out / 'preds.pkl')[:12]))
     call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir', tmp_path,
-              '--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options())
+              '--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options(first12))
     assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == from_checkpoint
     assert all((tmp_path / 'test' / f).stat().st_size > 0 for f in FILES)
 
 
-def test_two_processes_give_the_same_analysis(tested, from_checkpoint, mini_checkpoint, tmp_path):
+def test_two_processes_give_the_same_analysis(tested, from_checkpoint, mini_checkpoint, first12, tmp_path):
     """tools/dist_test.sh with two CPU processes (6 images each): the hook gathers both ranks' predictions before
     analysing, and finds what one process found; CocoMetric's --out and its keypoints file cover all 12 images."""
     out, _ = tested
     run_tool('tools/dist_test.sh', MINI_MDN, mini_checkpoint, 2, '--work-dir', tmp_path, '--out', tmp_path / 'test.json',
-             '--cfg-options', *mini_data_options(), SUBSET, *HOOK, env={'PORT': str(free_port())})
+             '--cfg-options', *mini_data_options(first12), *HOOK, env={'PORT': str(free_port())})
     assert json.loads((tmp_path / 'analysis' / 'test' / 'analysis.json').read_text()) == from_checkpoint
     assert json.loads((tmp_path / 'test.json').read_text())['coco/AP'] == from_checkpoint['ablations']['full'][
         'all']['AP']
@@ -143,12 +151,11 @@ def test_annotation_file_alone_gives_the_displacement(tmp_path):
     assert '| GT displaced 2px |' in (tmp_path / 'report.md').read_text()
 
 
-def test_hook_logs_scalars_every_validation_epoch(tmp_path):
-    """Two epochs of training (of one iteration: the first 4 images) with validation (on the first 12 val images):
-    a report and the scalars (vis_data, as TensorBoard would get them) per epoch."""
-    call_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--cfg-options', *mini_data_options(), *HOOK,
-              'train_cfg.max_epochs=2', 'train_cfg.val_interval=1', 'train_dataloader.dataset.indices=4',
-              'val_dataloader.dataset.indices=12', 'randomness.seed=0')
+def test_hook_logs_scalars_every_validation_epoch(first12, tmp_path):
+    """Two epochs of training (of one iteration: 4 images) with validation (on 12 val images): a report and the
+    scalars (vis_data, as TensorBoard would get them) per epoch."""
+    call_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--cfg-options', *mini_data_options(first12), *HOOK,
+              'train_cfg.max_epochs=2', 'train_cfg.val_interval=1', 'randomness.seed=0')
     assert all((tmp_path / 'analysis' / f'val_epoch_{e}' / 'analysis.json').is_file() for e in (1, 2))
     logged = [r for r in scalars(tmp_path) if 'analysis/group/All' in r]
     coco = {r['step']: r['coco/AP'] for r in scalars(tmp_path) if 'coco/AP' in r}

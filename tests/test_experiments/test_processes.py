@@ -1,10 +1,12 @@
-"""in_fresh_processes: every job in a spawned process of its own, all results yielded."""
+"""in_fresh_processes: every job in a spawned process of its own, all results yielded; run_jobs: one torch thread a
+run, in fresh processes or here."""
 import os
 
 import pytest
-from fresh_process_job import job
+import torch
+from fresh_process_job import job, threads
 
-from mmpose_mdn.experiments.processes import in_fresh_processes
+from mmpose_mdn.experiments.processes import in_fresh_processes, run_jobs
 
 
 def test_every_job_runs_alone_in_a_fresh_process():
@@ -18,3 +20,13 @@ def test_every_job_runs_alone_in_a_fresh_process():
 def test_an_error_in_a_job_reaches_the_caller():
     with pytest.raises(TypeError, match="can't multiply sequence"):
         dict(in_fresh_processes(job, ['x'], workers=1))
+
+
+def test_run_jobs_uses_one_torch_thread_and_gives_the_callers_back():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert dict(run_jobs(threads, [1, 2], workers=1)) == {1: (os.getpid(), 1), 2: (os.getpid(), 1)}
+        assert torch.get_num_threads() == 2  # the caller's count, restored (spawned runs use the same wrapper)
+    finally:
+        torch.set_num_threads(before)
