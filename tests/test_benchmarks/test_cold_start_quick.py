@@ -36,7 +36,7 @@ def test_quick_run_end_to_end(tmp_path):
     assert (tmp_path / 'plots' / 'cold_start_coco_test4_dynamics.png').stat().st_size > 0
     # cached: a second call trains and scores nothing again
     mtime = (tmp_path / 'work' / 'coco_test4' / 'L1' / 'seed7' / 'scores.json').stat().st_mtime_ns
-    cold_start.main(args)
+    cold_start.main(args[:-4])  # without --report and --plots-dir
     assert (tmp_path / 'work' / 'coco_test4' / 'L1' / 'seed7' / 'scores.json').stat().st_mtime_ns == mtime
 
 

@@ -17,7 +17,7 @@ from mmengine.runner import Runner
 from conftest import MINI_MDN, ROOT, call_tool, load_script, mini_data_options, scalars
 from mmpose_mdn.utils import load_local_checkpoint
 
-N, KILL_AFTER, PER_EPOCH, EPOCHS = 5, 7, 9, 2  # checkpoint every 5 iterations; killed in iteration 8 of 18
+N, KILL_AFTER, PER_EPOCH, EPOCHS = 3, 4, 6, 2  # 24 images: checkpoint every 3 iterations; killed in iteration 5 of 12
 
 
 def tool(name):
@@ -26,7 +26,8 @@ def tool(name):
 
 def train_args(work_dir):
     return [MINI_MDN, '--work-dir', str(work_dir), '--no-validate', '--cfg-options', *mini_data_options(),
-            f'train_cfg.max_epochs={EPOCHS}', 'default_hooks.logger.interval=1',
+            f'train_dataloader.dataset.indices={4 * PER_EPOCH}', f'train_cfg.max_epochs={EPOCHS}',
+            'default_hooks.logger.interval=1',
             'default_hooks.checkpoint.by_epoch=False', f'default_hooks.checkpoint.interval={N}',
             'default_hooks.checkpoint.max_keep_ckpts=-1']
 
