@@ -30,6 +30,7 @@ def main(argv=None):
     parser.add_argument('--report', help='write the report (markdown) here; plots go to --plots-dir')
     parser.add_argument('--report-only', action='store_true', help='train nothing: the report of the cached runs')
     parser.add_argument('--plots-dir', default=osp.join(pl.ROOT, 'docs'))
+    parser.add_argument('--tag', default='', help='suffix of the plots\' file names')
     parser.add_argument('--quick', action='store_true', help='16 training images, 4 iterations, a score every 2')
     args = parser.parse_args(argv)
     size = 'quick' if args.quick else 'full'
@@ -49,7 +50,7 @@ def main(argv=None):
                      for r, m, v in runs for s in args.seeds], args.jobs)
     if args.report:
         report = pl.write_report(runs, args.seeds, args.work_dir, args.plots_dir,
-                                 ' '.join(argv if argv is not None else sys.argv[1:]))
+                                 ' '.join(argv if argv is not None else sys.argv[1:]), args.tag)
         os.makedirs(osp.dirname(osp.abspath(args.report)), exist_ok=True)
         with open(args.report, 'w') as f:
             f.write('# The paper\'s claims at a plateau: learning curves\n\n' + report + '\n')

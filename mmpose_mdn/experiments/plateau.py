@@ -136,11 +136,11 @@ def run_jobs(jobs: list, workers: int) -> None:
         print(f'[{time.strftime("%H:%M:%S")}] done {work}', flush=True)
 
 
-def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, command: str = '') -> str:
+def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, command: str = '', tag: str = '') -> str:
     """The report (Markdown) of the cached ``runs`` ((regime, model, recipe) triples) over ``seeds``: per regime, the
     curves of AP (refinement on and off) and of the hidden people's left/right order (mean ± std over the seeds at
     the iterations every seed has), and a table at each run's last score; the plots go to
-    ``plots_dir/plateau_<regime>.png``."""
+    ``plots_dir/plateau_<regime><tag>.png``."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -189,7 +189,7 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, command
             ax.grid(alpha=0.3)
         fig.tight_layout()
         os.makedirs(plots_dir, exist_ok=True)
-        fig.savefig(osp.join(plots_dir, f'plateau_{regime}.png'), dpi=90)
+        fig.savefig(osp.join(plots_dir, f'plateau_{regime}{tag}.png'), dpi=90)
         plt.close(fig)
-        lines += ['', f'![{regime}](../../docs/plateau_{regime}.png)', '']
+        lines += ['', f'![{regime}](../../docs/plateau_{regime}{tag}.png)', '']
     return '\n'.join(lines)
