@@ -11,7 +11,7 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, Features, InstanceList, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
-from ..utils.hierarchical_mdn import BRANCHES, hierarchical_channels, hierarchical_parameters
+from ..utils.hierarchical_mdn import BRANCHES, hierarchical_parameters
 from ..utils.mdn import check_component_rule, mdn_channels, mdn_parameters, mdn_slices, select_component
 
 HEATMAP_BIAS = -2.19  # sigmoid(-2.19) = 0.1: the focal-loss prior of CenterNet / RetinaNet
