@@ -98,23 +98,13 @@ def train_until_plateau(job: tuple) -> str:
     import mmpose_mdn  # noqa: F401
     from mmpose_mdn.evaluation.learning_curves import plateau_rise, plateaued
     work = run_dir(work_dir, regime, model, recipe, seed)
+    os.makedirs(work, exist_ok=True)
     cfg, ipe = build_cfg(regime, model, recipe, seed, every, work, size)
     scores_file, state_file = osp.join(work, 'scores.json'), osp.join(work, 'state.json')
     scores = json.load(open(scores_file)) if osp.exists(scores_file) else {}
     state = json.load(open(state_file)) if osp.exists(state_file) else dict(iters=0, train_s=0.0)
     while True:
-        trained = curve(scores)
-        if trained and (plateaued(trained) or max(trained) >= max_iters):
-            break
-        target = min(max_iters, (max(trained) if trained else 0) + iters)
-        if state['iters'] < target:
-            run_cfg = copy.deepcopy(cfg)
-            run_cfg.train_cfg.max_epochs = target // ipe
-            run_cfg.resume = osp.exists(osp.join(work, 'last_checkpoint'))
-            started = time.time()
-            Runner.from_cfg(run_cfg).train()
-            state.update(iters=target, train_s=state['train_s'] + time.time() - started)
-        for it in range(every, target + 1, every):
+        for it in range(every, state['iters'] + 1, every):  # every checkpoint trained so far, scored once
             for mode in ('on', 'off'):
                 if f'{it}/{mode}' not in scores:
                     scores[f'{it}/{mode}'] = score(cfg, osp.join(work, f'epoch_{it // ipe}.pth'), mode == 'on',
@@ -122,9 +112,19 @@ def train_until_plateau(job: tuple) -> str:
                     with open(scores_file, 'w') as f:
                         json.dump(scores, f, indent=1)
         trained = curve(scores)
-        state.update(plateaued=plateaued(trained), rise=plateau_rise(trained) if len(trained) > 1 else None)
+        state.update(plateaued=bool(trained) and plateaued(trained),
+                     rise=plateau_rise(trained) if len(trained) > 1 else None)
         with open(state_file, 'w') as f:
             json.dump(state, f, indent=1)
+        if state['plateaued'] or state['iters'] >= max_iters:
+            break
+        target = min(max_iters, state['iters'] + iters)
+        run_cfg = copy.deepcopy(cfg)
+        run_cfg.train_cfg.max_epochs = target // ipe
+        run_cfg.resume = osp.exists(osp.join(work, 'last_checkpoint'))
+        started = time.time()
+        Runner.from_cfg(run_cfg).train()
+        state.update(iters=target, train_s=state['train_s'] + time.time() - started)
     return work
 
 

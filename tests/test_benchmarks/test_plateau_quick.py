@@ -1,6 +1,7 @@
 """`benchmarks/plateau.py --quick` in-process: the hierarchical MDN with the chosen start trained on tiny viewpoint
 scenes, each checkpoint scored with refinement on (AP and the viewpoint metrics) and off, the report written; the
-same run continued to a longer cap resumes from its checkpoint, and a cached run trains nothing."""
+same run stopped while scoring scores what is missing, continued to a longer cap resumes from its checkpoint, and
+a cached run trains nothing."""
 import json
 
 from conftest import load_script
@@ -24,6 +25,10 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     assert 'MDNDataInitHook: means' in log and "mixture='hierarchical'" in log
     assert '| HMDN4_start | 1 | 4 | no |' in (tmp_path / 'report.md').read_text()
     assert (tmp_path / 'plots' / 'plateau_ambiguous.png').stat().st_size > 0
+    # stopped while scoring: the same call scores what is missing and trains nothing
+    (run / 'scores.json').write_text(json.dumps({k: v for k, v in scores.items() if k != '4/off'}))
+    pl.train_until_plateau(('ambiguous', 'HMDN4', 'start', 7, 4, 2, 4, str(tmp_path / 'work'), 'quick'))
+    assert json.loads((run / 'scores.json').read_text()) == scores and not (run / 'epoch_3.pth').exists()
     # a longer cap: the run resumes at iteration 4 and scores the new checkpoint only
     pl.train_until_plateau(('ambiguous', 'HMDN4', 'start', 7, 2, 2, 6, str(tmp_path / 'work'), 'quick'))
     continued = json.loads((run / 'scores.json').read_text())
