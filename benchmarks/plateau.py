@@ -25,6 +25,7 @@ def main(argv=None):
     parser.add_argument('--iters', type=int, default=2000, help='iterations trained at a time')
     parser.add_argument('--every', type=int, default=500, help='iterations between scores (a multiple of 100)')
     parser.add_argument('--max-iters', type=int, default=16000)
+    parser.add_argument('--min-scores', type=int, default=8, help='scores before a run may count as plateaued')
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument('--work-dir', default=osp.join(pl.ROOT, 'work_dirs', 'plateau'))
     parser.add_argument('--report', help='write the report (markdown) here; plots go to --plots-dir')
@@ -46,7 +47,7 @@ def main(argv=None):
                          f'{", ".join(pl.RECIPES)}')
     runs = list(dict.fromkeys((r, m, 'gate' if m == 'L1' else v) for r in args.regimes for m, v in pairs))
     if not args.report_only:
-        pl.run_jobs([(r, m, v, s, args.iters, args.every, args.max_iters, args.work_dir, size)
+        pl.run_jobs([(r, m, v, s, args.iters, args.every, args.max_iters, args.work_dir, size, args.min_scores)
                      for r, m, v in runs for s in args.seeds], args.jobs)
     if args.report:
         report = pl.write_report(runs, args.seeds, args.work_dir, args.plots_dir,

@@ -7,7 +7,8 @@ with the configs' Adam 2e-3 after their 50-iteration warm-up and no lr step, so 
 ``every`` iterations its checkpoint is scored on the val split: heatmap refinement on (CocoMetric and
 ViewpointComponentMetric: AP, the left/right order of the people hiding the cue, the components' agreement with the
 viewpoint) and off (CocoMetric). It trains in chunks of ``iters`` until :func:`plateaued` (AP with refinement on:
-a fitted rise below 0.01 over the last quarter, at least 8 scores) or ``max_iters``. Everything is cached under
+a fitted rise below 0.01 over the last quarter, at least ``min_scores`` scores; 8, as issue 19 words it, stopped
+MDN2 too early on the pilot) or ``max_iters``. Everything is cached under
 the work dir: an interrupted run resumes from its last checkpoint, scores are kept in ``scores.json``.
 
 Recipes (MDN models): ``gate``: the viewpoint configs' default, the main job's recipe (k-means start, beta 1,
@@ -89,10 +90,11 @@ def curve(scores: dict, key: str = 'coco/AP', mode: str = 'on') -> dict:
 
 
 def train_until_plateau(job: tuple) -> str:
-    """One run (regime, model, recipe, seed, iters, every, max_iters, work_dir, size): train ``iters`` more at a
-    time, scoring each new checkpoint, until :func:`plateaued` or ``max_iters``; writes ``scores.json`` and
-    ``state.json`` (iterations trained, plateaued, the rise) and returns the run's folder."""
-    regime, model, recipe, seed, iters, every, max_iters, work_dir, size = job
+    """One run (regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores): train ``iters``
+    more at a time, scoring each new checkpoint, until :func:`plateaued` (with at least ``min_scores`` scores) or
+    ``max_iters``; writes ``scores.json`` and ``state.json`` (iterations trained, plateaued, the rise) and returns the
+    run's folder. A run stopped by a looser rule continues under a stricter one."""
+    regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores = job
     from mmengine.runner import Runner
 
     import mmpose_mdn  # noqa: F401
@@ -112,7 +114,7 @@ def train_until_plateau(job: tuple) -> str:
                     with open(scores_file, 'w') as f:
                         json.dump(scores, f, indent=1)
         trained = curve(scores)
-        state.update(plateaued=bool(trained) and plateaued(trained),
+        state.update(plateaued=bool(trained) and plateaued(trained, min_scores=min_scores),
                      rise=plateau_rise(trained) if len(trained) > 1 else None)
         with open(state_file, 'w') as f:
             json.dump(state, f, indent=1)

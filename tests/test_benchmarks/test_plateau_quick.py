@@ -27,10 +27,10 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     assert (tmp_path / 'plots' / 'plateau_ambiguous.png').stat().st_size > 0
     # stopped while scoring: the same call scores what is missing and trains nothing
     (run / 'scores.json').write_text(json.dumps({k: v for k, v in scores.items() if k != '4/off'}))
-    pl.train_until_plateau(('ambiguous', 'HMDN4', 'start', 7, 4, 2, 4, str(tmp_path / 'work'), 'quick'))
+    pl.train_until_plateau(('ambiguous', 'HMDN4', 'start', 7, 4, 2, 4, str(tmp_path / 'work'), 'quick', 8))
     assert json.loads((run / 'scores.json').read_text()) == scores and not (run / 'epoch_3.pth').exists()
     # a longer cap: the run resumes at iteration 4 and scores the new checkpoint only
-    pl.train_until_plateau(('ambiguous', 'HMDN4', 'start', 7, 2, 2, 6, str(tmp_path / 'work'), 'quick'))
+    pl.train_until_plateau(('ambiguous', 'HMDN4', 'start', 7, 2, 2, 6, str(tmp_path / 'work'), 'quick', 8))
     continued = json.loads((run / 'scores.json').read_text())
     assert {k: continued[k] for k in scores} == scores and sorted(continued) == sorted(scores) + ['6/off', '6/on']
     assert json.loads((run / 'state.json').read_text())['iters'] == 6
