@@ -190,8 +190,8 @@ def coco_mini_copy(dst: Path, train: int = 8, val=5) -> Path:
     src = data_dir('coco_mini')
     for split, count in (('train2017', train), ('val2017', val)):
         coco = json.loads((src / 'annotations' / f'person_keypoints_{split}.json').read_text())
-        coco['images'] = (coco['images'][:count] if isinstance(count, int) else
-                          [img for img in coco['images'] if img['id'] in set(count)])
+        keep = None if isinstance(count, int) else set(count)
+        coco['images'] = coco['images'][:count] if keep is None else [i for i in coco['images'] if i['id'] in keep]
         ids = {img['id'] for img in coco['images']}
         coco['annotations'] = [a for a in coco['annotations'] if a['image_id'] in ids]
         (dst / 'annotations').mkdir(parents=True, exist_ok=True)

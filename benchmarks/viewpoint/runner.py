@@ -1,8 +1,9 @@
 """One run of the viewpoint experiment, in-process: a model of ``configs/viewpoint/`` trained and tested on one
 seed's scenes with mmengine's Runner (the configs ``tools/train.py --no-validate`` and ``tools/test.py --dump`` build
 from the same ``--cfg-options``), then its components at the centres and the viewpoint probe. :func:`run_all` runs
-each in a fresh spawned process (with ``--jobs 1``, in this one); a run's output goes to ``train.log`` and ``test.log`` in its folder, the end of each
-epoch also to the console. :func:`checkpoint_command` is the command line of an analysis of any checkpoint."""
+each in a fresh spawned process (with ``--jobs 1``, in this one); a run's output goes to ``train.log`` and
+``test.log`` in its folder, the end of each epoch also to the console. :func:`checkpoint_command` is the command
+line of an analysis of any checkpoint."""
 import argparse
 import json
 import os

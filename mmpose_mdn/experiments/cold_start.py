@@ -22,6 +22,7 @@ import re
 import time
 
 from . import processes
+from .scoring import score_checkpoint
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = os.environ.get('MDN_DATA', osp.join(osp.dirname(ROOT), 'shared', 'data'))
@@ -141,16 +142,6 @@ def build_cfg(regime: str, model: str, variant: str, seed: int, iters: int, ever
     return cfg, epochs, every_epochs, ipe
 
 
-def score(cfg, checkpoint: str, refine: bool, name: str) -> dict:
-    """CocoMetric of one checkpoint on the regime's scoring set, heatmap refinement on or off."""
-    from mmengine.runner import Runner
-    cfg = copy.deepcopy(cfg)
-    cfg.model.head.decoder.refine = refine
-    cfg.load_from, cfg.resume, cfg.experiment_name = checkpoint, False, name
-    cfg.work_dir = osp.join(cfg.work_dir, 'scores')
-    return Runner.from_cfg(cfg).test()
-
-
 def train_and_score(job: tuple) -> str:
     """One run (regime, model, variant, seed, iters, every, work_dir, dynamics interval, stop): train or resume,
     score every checkpoint; writes ``scores.json`` ({'<iteration>/<on|off>': AP}) and returns the run's folder."""
@@ -173,7 +164,7 @@ def train_and_score(job: tuple) -> str:
         for mode in ('on', 'off'):
             key = f'{epoch * ipe}/{mode}'
             if key not in scores:
-                metrics = score(cfg, osp.join(work, f'epoch_{epoch}.pth'), mode == 'on',
+                metrics = score_checkpoint(cfg, osp.join(work, f'epoch_{epoch}.pth'), mode == 'on',
                                 f'score_{epoch}_{mode}_{time.time_ns()}')
                 scores[key] = metrics['coco/AP']
                 with open(scores_file, 'w') as f:

@@ -71,19 +71,6 @@ def build_cfg(regime: str, model: str, recipe: str, seed: int, every: int, work:
     return cfg, ipe
 
 
-def score(cfg, checkpoint: str, refine: bool, name: str) -> dict:
-    """The metrics of one checkpoint on the val split, heatmap refinement on (every evaluator) or off
-    (CocoMetric only)."""
-    from mmengine.runner import Runner
-    cfg = copy.deepcopy(cfg)
-    cfg.model.head.decoder.refine = refine
-    if not refine:
-        cfg.test_evaluator = cfg.test_evaluator[:1]
-    cfg.load_from, cfg.resume, cfg.experiment_name = checkpoint, False, name
-    cfg.work_dir = osp.join(cfg.work_dir, 'scores')
-    return Runner.from_cfg(cfg).test()
-
-
 def curve(scores: dict, key: str = 'coco/AP', mode: str = 'on') -> dict:
     """iteration -> ``key`` of the cached ``scores`` ({'<iteration>/<on|off>': metrics})."""
     return {int(k.split('/')[0]): v[key] for k, v in scores.items() if k.endswith('/' + mode) and key in v}
@@ -99,9 +86,13 @@ def train_until_plateau(job: tuple) -> str:
 
     import mmpose_mdn  # noqa: F401
     from mmpose_mdn.evaluation.learning_curves import plateau_rise, plateaued
+
+    from .scoring import score_checkpoint
     work = run_dir(work_dir, regime, model, recipe, seed)
     os.makedirs(work, exist_ok=True)
     cfg, ipe = build_cfg(regime, model, recipe, seed, every, work, size)
+    scoring = dict(on=cfg, off=copy.deepcopy(cfg))  # refinement on: every evaluator; off: CocoMetric only
+    scoring['off'].test_evaluator = cfg.test_evaluator[:1]
     scores_file, state_file = osp.join(work, 'scores.json'), osp.join(work, 'state.json')
     scores = json.load(open(scores_file)) if osp.exists(scores_file) else {}
     state = json.load(open(state_file)) if osp.exists(state_file) else dict(iters=0, train_s=0.0)
@@ -109,8 +100,9 @@ def train_until_plateau(job: tuple) -> str:
         for it in range(every, state['iters'] + 1, every):  # every checkpoint trained so far, scored once
             for mode in ('on', 'off'):
                 if f'{it}/{mode}' not in scores:
-                    scores[f'{it}/{mode}'] = score(cfg, osp.join(work, f'epoch_{it // ipe}.pth'), mode == 'on',
-                                                   f'score_{it}_{mode}_{time.time_ns()}')
+                    scores[f'{it}/{mode}'] = score_checkpoint(
+                        scoring[mode], osp.join(work, f'epoch_{it // ipe}.pth'), mode == 'on',
+                        f'score_{it}_{mode}_{time.time_ns()}')
                     with open(scores_file, 'w') as f:
                         json.dump(scores, f, indent=1)
         trained = curve(scores)

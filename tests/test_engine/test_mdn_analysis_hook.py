@@ -90,8 +90,9 @@ def test_two_processes_give_the_same_analysis(tested, from_checkpoint, mini_chec
     """tools/dist_test.sh with two CPU processes (6 images each): the hook gathers both ranks' predictions before
     analysing, and finds what one process found; CocoMetric's --out and its keypoints file cover all 12 images."""
     out, _ = tested
-    run_tool('tools/dist_test.sh', MINI_MDN, mini_checkpoint, 2, '--work-dir', tmp_path, '--out', tmp_path / 'test.json',
-             '--cfg-options', *mini_data_options(first12), *HOOK, env={'PORT': str(free_port())})
+    run_tool('tools/dist_test.sh', MINI_MDN, mini_checkpoint, 2, '--work-dir', tmp_path, '--out',
+             tmp_path / 'test.json', '--cfg-options', *mini_data_options(first12), *HOOK,
+             env={'PORT': str(free_port())})
     assert json.loads((tmp_path / 'analysis' / 'test' / 'analysis.json').read_text()) == from_checkpoint
     assert json.loads((tmp_path / 'test.json').read_text())['coco/AP'] == from_checkpoint['ablations']['full'][
         'all']['AP']

@@ -36,7 +36,8 @@ def test_run_length_cap_that_works_and_the_one_that_does_not(tmp_path):
                    'train_cfg.max_iters=3', check=False)
     assert bad.returncode != 0 and 'train_dataloader.dataset.indices=N' in bad.stderr
     call_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path / 'ok', '--no-validate', '--amp', '--cfg-options',
-             f'data_root={data_dir("coco_mini")}', 'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=12', 'default_hooks.logger.interval=1')
+             f'data_root={data_dir("coco_mini")}', 'train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=12',
+             'default_hooks.logger.interval=1')
     records = [r for r in scalars(tmp_path / 'ok') if 'loss' in r]
     assert [r['iter'] for r in records] == [1, 2, 3]
     dumped = next((tmp_path / 'ok').glob('*.py')).read_text()  # the config the run used
