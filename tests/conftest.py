@@ -1,4 +1,5 @@
 """Shared fixtures: the real COCO-format data beside the project (../shared/data)."""
+import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,21 @@ DATA = Path(os.environ.get('MDN_DATA', ROOT.parent / 'shared' / 'data'))
 # trained checkpoint; CI runs every test
 SLOW_FOLDERS = ('test_tools', 'test_benchmarks', 'test_demo')
 SLOW_FIXTURES = {'mini_checkpoint', 'mini_test_run'}
+
+
+def pytest_configure(config):
+    """mmengine lays out every config text it logs, dumps or stores in a checkpoint with yapf (0.1-0.3 s a call; the
+    in-process tests make about 140 such calls); no test reads that layout, so in this process the text is kept as
+    mmengine writes it before yapf (the same Python, unformatted; tools and tests load it back)."""
+    import mmengine.config.config as mmengine_config
+    mmengine_config.FormatCode = lambda text, **kwargs: (text, False)
+
+
+def pytest_collection_finish(session):
+    """Every dataset's full_init (mmengine serialises its data) runs gc.collect over the whole heap: about 0.4 s with
+    torch, mmpose and the collected tests loaded; the objects that exist now live to the end of the session anyway,
+    so they are left out of collections."""
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items):

@@ -1,5 +1,6 @@
 """in_fresh_processes: every job in a spawned process of its own, all results yielded; run_jobs: one torch thread a
 run, in fresh processes or here."""
+import gc
 import os
 
 import pytest
@@ -30,3 +31,14 @@ def test_run_jobs_uses_one_torch_thread_and_gives_the_callers_back():
         assert torch.get_num_threads() == 2  # the caller's count, restored (spawned runs use the same wrapper)
     finally:
         torch.set_num_threads(before)
+
+
+
+def test_run_jobs_here_leaves_the_callers_objects_out_of_collections():
+    """Each dataset build runs gc.collect: in-process runs must not scan the objects that existed before them."""
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        assert dict(run_jobs(lambda _: gc.get_freeze_count(), [1], workers=1))[1] > 0
+    finally:
+        gc.freeze()  # as the session's conftest leaves it
