@@ -5,8 +5,9 @@
         --report benchmarks/results/plateau.md
 
 Each run (regime, model, recipe, seed) is cached under ``--work-dir`` and resumable: the same call continues it.
-``--iters`` more iterations at a time until the AP with refinement on rose less than 0.01 over the last quarter
-(at least 8 scores) or ``--max-iters``; a score every ``--every``. ``--quick`` is the CI check (tiny scenes).
+``--iters`` more iterations at a time until the AP, with refinement on and off, rose less than 0.01 over the last
+quarter (at least ``--min-scores`` scores) or ``--max-iters``; a score every ``--every``. ``--quick`` is the CI check
+(tiny scenes).
 """
 import argparse
 import os

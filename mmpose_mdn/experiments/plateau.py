@@ -6,9 +6,9 @@ A run (regime, model, recipe, seed) trains a model of ``configs/viewpoint/`` on 
 with the configs' Adam 2e-3 after their 50-iteration warm-up and no lr step, so that a run can be continued. Every
 ``every`` iterations its checkpoint is scored on the val split: heatmap refinement on (CocoMetric and
 ViewpointComponentMetric: AP, the left/right order of the people hiding the cue, the components' agreement with the
-viewpoint) and off (CocoMetric). It trains in chunks of ``iters`` until :func:`plateaued` (AP with refinement on:
-a fitted rise below 0.01 over the last quarter, at least ``min_scores`` scores; 8, as issue 19 words it, stopped
-MDN2 too early on the pilot) or ``max_iters``. Everything is cached under
+viewpoint) and off (CocoMetric). It trains in chunks of ``iters`` until :func:`plateaued`, with refinement on and
+off (a fitted rise below 0.01 over the last quarter, at least ``min_scores`` scores: on the pilot, refinement off,
+the offsets alone, still rose when refinement on had stopped), or ``max_iters``. Everything is cached under
 the work dir: an interrupted run resumes from its last checkpoint, scores are kept in ``scores.json``.
 
 Recipes (MDN models): ``gate``: the viewpoint configs' default, the main job's recipe (k-means start, beta 1,
@@ -76,16 +76,25 @@ def curve(scores: dict, key: str = 'coco/AP', mode: str = 'on') -> dict:
     return {int(k.split('/')[0]): v[key] for k, v in scores.items() if k.endswith('/' + mode) and key in v}
 
 
+def run_state(scores: dict, min_scores: int) -> dict:
+    """``plateaued``: whether the AP stopped rising (:func:`plateaued`) with refinement on (heatmaps and offsets)
+    and off (the offsets alone); ``rise``: {'on', 'off'} -> :func:`plateau_rise` (None before two scores)."""
+    from mmpose_mdn.evaluation.learning_curves import plateau_rise, plateaued
+    curves = {mode: curve(scores, mode=mode) for mode in ('on', 'off')}
+    return dict(plateaued=bool(curves['on']) and all(plateaued(c, min_scores=min_scores) for c in curves.values()),
+                rise={mode: plateau_rise(c) for mode, c in curves.items()} if len(curves['on']) > 1 else None)
+
+
 def train_until_plateau(job: tuple) -> str:
     """One run (regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores): train ``iters``
     more at a time, scoring each new checkpoint, until :func:`plateaued` (with at least ``min_scores`` scores) or
-    ``max_iters``; writes ``scores.json`` and ``state.json`` (iterations trained, plateaued, the rise) and returns the
+    ``max_iters``; writes ``scores.json`` and ``state.json`` (iterations trained, plateaued, the rise with refinement
+    on and off) and returns the
     run's folder. A run stopped by a looser rule continues under a stricter one."""
     regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores = job
     from mmengine.runner import Runner
 
     import mmpose_mdn  # noqa: F401
-    from mmpose_mdn.evaluation.learning_curves import plateau_rise, plateaued
 
     from .scoring import score_checkpoint
     work = run_dir(work_dir, regime, model, recipe, seed)
@@ -105,9 +114,7 @@ def train_until_plateau(job: tuple) -> str:
                         f'score_{it}_{mode}_{time.time_ns()}')
                     with open(scores_file, 'w') as f:
                         json.dump(scores, f, indent=1)
-        trained = curve(scores)
-        state.update(plateaued=bool(trained) and plateaued(trained, min_scores=min_scores),
-                     rise=plateau_rise(trained) if len(trained) > 1 else None)
+        state.update(run_state(scores, min_scores))
         with open(state_file, 'w') as f:
             json.dump(state, f, indent=1)
         if state['plateaued'] or state['iters'] >= max_iters:
@@ -149,7 +156,7 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, command
     for regime in dict.fromkeys(r for r, _, _ in runs):
         fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5))
         lines += [f'## {regime} (hidden cue {REGIMES[regime]:g})', '',
-                  '| model | seeds | iterations | plateaued | rise | AP on | AP off | order, cue hidden | '
+                  '| model | seeds | iterations | plateaued | rise, on / off | AP on | AP off | order, cue hidden | '
                   'order, cue visible | agreement, cue visible |', '| --- |' + ' ---: |' * 9]
         for _, model, recipe in [r for r in runs if r[0] == regime]:
             name = model if model == 'L1' else f'{model}_{recipe}'
@@ -174,7 +181,8 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, command
                 return f'{np.mean(values):.3f} ± {np.std(values):.3f}' if values else '–'
             lines.append(f'| {name} | {len(scores)} | ' + ', '.join(str(max(curve(v))) for v in scores.values())
                          + ' | ' + ', '.join('yes' if s.get('plateaued') else 'no' for s in states) + ' | '
-                         + ', '.join(f'{s["rise"]:.3f}' for s in states if s.get('rise') is not None) + ' | '
+                         + ', '.join(f'{s["rise"]["on"]:.3f} / {s["rise"]["off"]:.3f}' for s in states
+                                     if s.get('rise') is not None) + ' | '
                          + cell([m['coco/AP'] for m in last]) + ' | ' + cell([m['coco/AP'] for m in last_off])
                          + ' | ' + ' | '.join(cell([m.get(k, float('nan')) for m in last]) for k in columns[1:])
                          + ' |')

@@ -4,6 +4,8 @@ same run stopped while scoring scores what is missing, continued to a longer cap
 a cached run trains nothing."""
 import json
 
+import pytest
+
 from conftest import load_script
 
 plateau = load_script('benchmarks/plateau.py')  # the command line
@@ -39,3 +41,16 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     mtime = (run / 'scores.json').stat().st_mtime_ns
     plateau.main(args[:-4])  # cached: nothing trained or scored again (and no report)
     assert (run / 'scores.json').stat().st_mtime_ns == mtime
+
+
+def test_a_run_has_plateaued_when_both_curves_have():
+    """Refinement on (heatmaps snapping the keypoints) may stop rising while the offsets alone still learn."""
+    flat = {i: 0.18 + 0.001 * (i % 2) for i in range(1000, 9000, 1000)}  # 8 scores, rise ~0
+    rising = {i: 0.01 * i / 1000 for i in flat}  # +0.01 every 1000 iterations: 0.02 over the last quarter
+    scores = {f'{i}/on': {'coco/AP': flat[i]} for i in flat} | {f'{i}/off': {'coco/AP': rising[i]} for i in flat}
+    state = pl.run_state(scores, min_scores=8)
+    assert not state['plateaued'] and state['rise']['off'] == pytest.approx(0.02) and abs(state['rise']['on']) < 0.01
+    both_flat = scores | {f'{i}/off': {'coco/AP': flat[i]} for i in flat}
+    assert pl.run_state(both_flat, min_scores=8)['plateaued'] and not pl.run_state(both_flat, 9)['plateaued']
+    assert pl.run_state({'1000/on': {'coco/AP': 0.1}, '1000/off': {'coco/AP': 0.0}}, 8) == dict(plateaued=False,
+                                                                                                   rise=None)
