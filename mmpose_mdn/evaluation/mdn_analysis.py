@@ -10,6 +10,9 @@ What the analysis returns (``analysis.json``)::
     ablations[row][subset][stat]    COCOeval's statistics (AP, AP50, ..., AR) of ``full`` and each ablation row
     components                      MDN only: shares per score threshold, the ground truth's face subsets,
                                     matched people per (face visible, occluded) x component and their agreement
+    calibration                     before (as predicted), after (with ``temperatures``, where given): the
+                                    person score's, sigma's and pi's calibration (:mod:`.calibration_analysis`);
+                                    fitted: the temperatures a fit on this file gives (MDN with sigmas)
     note                            L1 models: why the component analyses are absent
 """
 import sys
@@ -20,6 +23,7 @@ from mmengine.utils import ProgressBar
 from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
+from .calibration_analysis import CalibrationData, best_oks, calibration_analysis
 from .component_ablations import component_ablations
 from .component_statistics import assignment_agreement, component_counts, component_shares
 from .gt_displacement import displaced_ground_truth
@@ -42,13 +46,16 @@ class MDNAnalysis:
         displacements (Sequence[float]): GT displacements in pixels
         seeds (Sequence[int]): the displacement's seeds, AP averaged over them
         score_thrs (Sequence[float]): score thresholds of the component shares
+        temperatures (dict, optional): ``sigma_temperature`` / ``pi_temperature`` fitted on another split
+            (``tools/analysis/mdn_analysis.py --fit-out``): the calibration is reported before and after them
         progress (bool): show a progress bar over the COCOeval runs
     """
 
     def __init__(self, ann_file: str, dataset_meta: Optional[dict] = None, score_mode: str = 'bbox',
                  keypoint_score_thr: float = 0.2, use_area: bool = True, nms_mode: str = 'none',
                  displacements: Sequence[float] = (1, 2, 3),
-                 seeds: Sequence[int] = (0, 1, 2), score_thrs: Sequence[float] = (0.5, 0.7), progress: bool = True):
+                 seeds: Sequence[int] = (0, 1, 2), score_thrs: Sequence[float] = (0.5, 0.7),
+                 temperatures: Optional[dict] = None, progress: bool = True):
         if nms_mode != 'none':
             raise ValueError(f"the analysis applies no pose NMS, but CocoMetric's nms_mode is {nms_mode!r}: set "
                              "nms_mode='none' (as the CenterNet configs do), or its AP would not be CocoMetric's")
@@ -60,6 +67,7 @@ class MDNAnalysis:
         self.nose = meta['keypoint_name2id']['nose']
         self.score_cfg = dict(score_mode=score_mode, keypoint_score_thr=keypoint_score_thr)
         self.displacements, self.seeds, self.score_thrs = displacements, seeds, score_thrs
+        self.temperatures = temperatures
         self.progress = progress
         self._bar = None
 
@@ -116,12 +124,25 @@ class MDNAnalysis:
                                    for s in SUBSETS} for name, rows in ablations.items()}
         self._stop()
         out['predictions'] = len(preds)
+        match = matched_annotations(coco_eval, kept, len(full))
+        out['calibration'] = self.calibration(preds, full.scores, match)
         if not preds.is_mdn:
             out['note'] = (f'component analyses need an MDN head: these predictions lack '
                            f'{", ".join(n for n in MDN_FIELDS if n not in preds.fields)} (an L1 model?)')
             return out
-        out['components'] = self.component_statistics(preds, full, matched_annotations(coco_eval, kept, len(full)),
-                                                       is_person)
+        out['components'] = self.component_statistics(preds, full, match, is_person)
+        return out
+
+    def calibration(self, preds: Predictions, person_scores: np.ndarray, match: np.ndarray) -> dict:
+        """:func:`calibration_analysis` before and, with ``temperatures``, after them; ``fitted``: the temperatures
+        fitted on this file's matched people (MDN predictions with sigmas)."""
+        cal = CalibrationData(preds, self.data, self.ap.keypoints, self.ap.sigmas, match)
+        best = best_oks(preds, self.data, self.ap.keypoints, self.ap.sigmas)
+        out = dict(before=calibration_analysis(cal, person_scores, best, self.groups))
+        if self.temperatures:
+            out['after'] = calibration_analysis(cal, person_scores, best, self.groups, self.temperatures)
+        if cal.has_sigma and len(cal.rows):
+            out['fitted'] = cal.fit_temperatures()
         return out
 
     def component_statistics(self, preds: Predictions, full, match: np.ndarray, is_person: np.ndarray) -> dict:

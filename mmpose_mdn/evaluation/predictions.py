@@ -3,7 +3,8 @@ scores them.
 
 Fields (image pixels, the estimator's ``pred_instances``): ``keypoints`` (D, K, 2), ``keypoint_scores`` (D, K),
 ``bbox_scores`` (D,), and from an MDN head ``components`` (D,), ``mixture_probs`` (D, M), ``component_keypoints``
-(D, M, K, 2) and ``component_keypoint_scores`` (D, M, K); D people over all images, ``image_ids`` (D,).
+(D, M, K, 2), ``component_keypoint_scores`` (D, M, K) and, where every image has them, ``sigmas`` (D, 2) (the
+chosen component's sigma, image pixels); D people over all images, ``image_ids`` (D,).
 """
 from typing import Dict, Optional, Sequence
 
@@ -13,6 +14,7 @@ from .keypoint_ap import KeypointResults
 
 MDN_FIELDS = ('components', 'mixture_probs', 'component_keypoints', 'component_keypoint_scores')
 FIELDS = ('keypoints', 'keypoint_scores', 'bbox_scores') + MDN_FIELDS
+OPTIONAL_FIELDS = ('sigmas',)  # kept where every image has them
 
 
 class Predictions:
@@ -37,6 +39,7 @@ class Predictions:
         if any(present) and not all(present):
             raise ValueError(f'{source}: some images carry the MDN fields {MDN_FIELDS} and some do not')
         names = FIELDS if all(present) else FIELDS[:3]
+        names += tuple(n for n in OPTIONAL_FIELDS if all(present) and all(n in inst for inst in insts))
         fields = {n: np.concatenate([np.asarray(inst[n]) for inst in insts]) for n in names}
         counts = [len(inst['keypoints']) for inst in insts]
         image_ids = np.repeat(np.array([s['img_id'] for s in samples], dtype=np.int64), counts)

@@ -63,12 +63,48 @@ def test_predict_on_real_batch(num_components, flip):
 
 
 @pytest.mark.parametrize('cfg', [dict(component=3), dict(component='median'), dict(ignore_components=[0, 1, 2]),
-                                 dict(component=1, ignore_components=[1])])
+                                 dict(component=1, ignore_components=[1]), dict(sigma_temperature=0),
+                                 dict(pi_temperature='1.2'), dict(oks_area_ratio=-1), dict(person_score='oks')])
 def test_test_cfg_errors(cfg):
     model = MODELS.build(tiny_estimator_cfg(3, INPUT)).eval()
     model.test_cfg = cfg
     with pytest.raises(ValueError, match='test_cfg'):
         model.test_step(coco_mini_batch(INPUT, train=False, n=1))
+
+
+@pytest.mark.parametrize('cfg', [dict(sigma_temperature=1.5), dict(person_score='expected_oks')])
+def test_l1_head_refuses_the_mixtures_calibration(cfg):
+    model = MODELS.build(tiny_estimator_cfg(None, INPUT)).eval()
+    model.test_cfg = cfg
+    with pytest.raises(ValueError, match=f'test_cfg.{next(iter(cfg))} needs an MDN head'):
+        model.test_step(coco_mini_batch(INPUT, train=False, n=1))
+
+
+def test_temperatures_change_the_reported_uncertainty_only():
+    """sigma x T_s; pi = softmax(log pi / T_pi) from the head's own logits; keypoints, components, scores unchanged.
+    ``person_score='expected_oks'`` multiplies each centre score by [(1 + sx^2/4A)(1 + sy^2/4A)]^-1/2."""
+    model = MODELS.build(tiny_estimator_cfg(3, INPUT)).eval()
+    head = model.head
+    maps = trained_like_maps(model, coco_mini_batch(INPUT, train=False))
+    maps['box_size'] = 5 + maps['box_size'].abs() * 10  # boxes of 5-10 output pixels (the untrained ones are empty)
+    plain = head.predict_by_feat(maps, {})
+    tempered = head.predict_by_feat(maps, dict(sigma_temperature=1.7, pi_temperature=2.5))
+    scored = head.predict_by_feat(maps, dict(person_score='expected_oks', oks_area_ratio=0.4))
+    for p, t, s in zip(plain, tempered, scored):
+        assert len(p) > 0
+        for field in ('keypoints', 'keypoint_scores', 'components', 'bboxes', 'bbox_scores', 'component_keypoints'):
+            np.testing.assert_array_equal(getattr(t, field), getattr(p, field), err_msg=field)
+        np.testing.assert_allclose(t.sigmas, 1.7 * p.sigmas, rtol=1e-6)
+        np.testing.assert_allclose(t.component_sigmas, 1.7 * p.component_sigmas, rtol=1e-6)
+        # log pi is log p.mixture_probs up to a constant per person, which the softmax removes
+        logits = torch.from_numpy(np.log(p.mixture_probs)).double()
+        np.testing.assert_allclose(t.mixture_probs, (logits / 2.5).softmax(-1).numpy(), rtol=1e-4, atol=1e-6)
+        assert np.abs(t.mixture_probs - p.mixture_probs).max() > 1e-3  # the untrained mixture is not uniform
+        area = 0.4 * (p.bboxes[:, 2] - p.bboxes[:, 0]) * (p.bboxes[:, 3] - p.bboxes[:, 1])
+        expected = 1 / np.sqrt((1 + p.sigmas[:, 0] ** 2 / (4 * area)) * (1 + p.sigmas[:, 1] ** 2 / (4 * area)))
+        np.testing.assert_allclose(s.bbox_scores, p.bbox_scores * expected, rtol=1e-5)
+        assert (s.bbox_scores < p.bbox_scores).all()
+        np.testing.assert_array_equal(s.keypoints, p.keypoints)
 
 
 def trained_like_maps(model, batch):

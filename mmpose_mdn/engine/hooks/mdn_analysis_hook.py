@@ -8,7 +8,7 @@ from mmpose.evaluation.metrics import CocoMetric
 from mmpose.registry import HOOKS
 
 from ...evaluation import MDNAnalysis, Predictions, analysis_scalars, write_report
-from ...evaluation.predictions import FIELDS
+from ...evaluation.predictions import FIELDS, OPTIONAL_FIELDS
 
 
 @HOOKS.register_module()
@@ -69,7 +69,7 @@ class MDNAnalysisHook(Hook):
         for sample in outputs:
             inst = sample.pred_instances.to_dict()
             self._samples.append(dict(img_id=sample.img_id,
-                                      pred_instances={k: v for k, v in inst.items() if k in FIELDS}))
+                                      pred_instances={k: v for k, v in inst.items() if k in FIELDS + OPTIONAL_FIELDS}))
 
     def analysis(self, evaluator, dataset) -> Tuple[MDNAnalysis, dict]:
         """The analysis of the evaluator's CocoMetric's annotation file and scoring, and the file's GT displacement

@@ -12,7 +12,9 @@ from mmpose.utils.typing import ConfigType, Features, InstanceList, OptConfigTyp
 from torch import Tensor, nn
 
 from ..utils.hierarchical_mdn import BRANCHES, hierarchical_parameters
-from ..utils.mdn import check_component_rule, mdn_channels, mdn_parameters, mdn_slices, select_component
+from ...evaluation.calibration import expected_oks
+from ..utils.mdn import (check_component_rule, mdn_channels, mdn_parameters, mdn_slices, mixture_probs,
+                         select_component)
 
 HEATMAP_BIAS = -2.19  # sigmoid(-2.19) = 0.1: the focal-loss prior of CenterNet / RetinaNet
 
@@ -140,6 +142,12 @@ class CenterNetMDNHead(BaseHead):
     ``component`` (``'max'``: the component of largest pi, default; ``'mean'``: the pi-weighted mean of the
     means; an int: that component), ``ignore_components`` (components removed before the rule, pi
     renormalised over the rest) and ``score_thr`` (people kept: centre score >= it; default 0).
+    MDN's calibration (``tools/analysis/calibrate_mdn.py`` fits them): ``sigma_temperature`` T_s (reported sigmas
+    x T_s) and ``pi_temperature`` T_pi (reported pi = softmax(log pi / T_pi)), both 1 by default; they change the
+    reported uncertainty, never the keypoints or the chosen component. ``person_score``: ``'centre'`` (default, the
+    centre heatmap's score) or ``'expected_oks'``: the centre score x the OKS the person's Gaussian predicts,
+    [(1 + sx^2 / 4A)(1 + sy^2 / 4A)]^(-1/2) with A = ``oks_area_ratio`` (default 0.53, a COCO person's mask area
+    over its box's, the median on coco_mini's training people) x the predicted box's area.
     """
 
     def __init__(self,
@@ -342,11 +350,20 @@ class CenterNetMDNHead(BaseHead):
         :meth:`decode` check a ``test_cfg`` once, not on every call)."""
         if self.decoder is None:
             raise ValueError('CenterNetMDNHead.predict needs a decoder (the CenterNetPose codec): set head.decoder')
+        mdn_fields = {'component', 'ignore_components', 'sigma_temperature', 'pi_temperature', 'oks_area_ratio'}
         if self.is_mdn:
             check_component_rule(test_cfg.get('component', 'max'), test_cfg.get('ignore_components', []),
                                  self.num_components)
-        elif {'component', 'ignore_components'} & set(test_cfg):
-            raise ValueError('test_cfg.component / ignore_components need an MDN head (num_components set)')
+        elif mdn_fields & set(test_cfg) or test_cfg.get('person_score', 'centre') != 'centre':
+            raise ValueError(f'test_cfg.{"/".join(sorted(mdn_fields & set(test_cfg))) or "person_score"} needs an '
+                             'MDN head (num_components set)')
+        for field in ('sigma_temperature', 'pi_temperature', 'oks_area_ratio'):
+            value = test_cfg.get(field, 1.0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f'test_cfg.{field} must be a number > 0, got {value!r}')
+        if test_cfg.get('person_score', 'centre') not in ('centre', 'expected_oks'):
+            raise ValueError(f"test_cfg.person_score must be 'centre' or 'expected_oks', got "
+                             f"{test_cfg['person_score']!r}")
 
     def _check_once(self, test_cfg: ConfigType) -> None:
         """:meth:`check_test_cfg` unless this ``test_cfg`` (by value) was the last one checked."""
@@ -396,24 +413,31 @@ class CenterNetMDNHead(BaseHead):
         self._check_once(test_cfg)
         offset_decoder = partial(self.decode_mixture, test_cfg=test_cfg) if self.is_mdn else None
         people = self.decoder.batch_decode({name: m.float() for name, m in maps.items()}, offset_decoder)
-        return [InstanceData(**{key: value.cpu().numpy() for key, value in image.items() if key != 'indices'})
-                for image in people]
+        people = [InstanceData(**{key: value.cpu().numpy() for key, value in image.items() if key != 'indices'})
+                  for image in people]
+        if test_cfg.get('person_score', 'centre') == 'expected_oks':
+            for inst in people:
+                box_area = (inst.bboxes[:, 2] - inst.bboxes[:, 0]) * (inst.bboxes[:, 3] - inst.bboxes[:, 1])
+                inst.bbox_scores = inst.bbox_scores * expected_oks(
+                    inst.sigmas, box_area * test_cfg.get('oks_area_ratio', 0.53)).astype(inst.bbox_scores.dtype)
+        return people
 
     def decode_mixture(self, raw: Tensor, test_cfg: ConfigType = {}) -> Dict[str, Tensor]:
         """The MDN outputs at the decoded centres (B, k, C) (:meth:`mixture_parameters`) -> ``component_offsets``
         (B, k, M, K, 2), ``components`` (B, k) by ``test_cfg``'s component rule (:func:`select_component`; for the
         hierarchical mixture ``'max'`` is its classifier's branch, then the branch's largest pi), ``offsets``
         (B, k, K, 2) for the rule ``'mean'`` (else the chosen component's are the chosen offsets),
-        ``mixture_probs`` (B, k, M), and ``sigmas`` (B, k, 2), ``component_sigmas`` (B, k, M, 2) in model-input
-        pixels (the codec's ``offset_decoder``)."""
+        ``mixture_probs`` (B, k, M) (tempered by ``pi_temperature``), and ``sigmas`` (B, k, 2),
+        ``component_sigmas`` (B, k, M, 2) in model-input pixels (times ``sigma_temperature``) (the codec's
+        ``offset_decoder``)."""
         means, sigmas, log_pi = self.mixture_parameters(raw)
         chosen = select_component(means, sigmas, log_pi, test_cfg.get('component', 'max'),
                                   test_cfg.get('ignore_components', []),
                                   branches=BRANCHES if self.mixture == 'hierarchical' else 1)
-        stride = self.decoder.stride
-        decoded = dict(component_offsets=means, components=chosen['components'],
-                       mixture_probs=chosen['mixture_probs'], sigmas=chosen['sigmas'] * stride,
-                       component_sigmas=sigmas * stride)
+        scale = self.decoder.stride * test_cfg.get('sigma_temperature', 1.0)
+        probs = mixture_probs(log_pi / test_cfg.get('pi_temperature', 1.0), test_cfg.get('ignore_components', []))
+        decoded = dict(component_offsets=means, components=chosen['components'], mixture_probs=probs,
+                       sigmas=chosen['sigmas'] * scale, component_sigmas=sigmas * scale)
         if test_cfg.get('component', 'max') == 'mean':  # else the chosen offsets are one component's
             decoded['offsets'] = chosen['offsets']
         return decoded

@@ -1,0 +1,123 @@
+"""Is a model's uncertainty calibrated? Its predictions against the ground truth it is matched to (COCOeval's match
+at OKS >= 0.5): the MDN's sigma (ellipse coverage of the normalised errors, expected against realised OKS), its pi
+(the largest pi against how often the chosen component is the one nearest the ground truth), and any model's person
+score against the OKS it realises; and the temperatures that calibrate sigma and pi (:mod:`.calibration`'s maths).
+
+What :func:`calibration_analysis` returns (``analysis.json``'s ``calibration``)::
+
+    matched                      predictions matched to an annotated person
+    person_score                 reliability of the person score against the best OKS to the image's people
+    sigma (MDN)                  coverage[group] at radii 1, 2, 3 (gaussian: a 2-D Gaussian's), rms[group] per axis
+                                 of the normalised errors (1 where calibrated), expected_oks: reliability of the
+                                 expected against the realised OKS
+    pi (MDN)                     reliability of the chosen component's pi against it being the nearest
+    temperatures                 the sigma and pi temperatures in force (1: as predicted)
+"""
+from dataclasses import asdict
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+
+from .calibration import (ellipse_coverage, expected_oks, fit_pi_temperature, fit_sigma_temperature,
+                          gaussian_coverage, nearest_component, normalised_errors, person_oks, reliability, temper_pi)
+from .predictions import Predictions
+
+RADII = (1, 2, 3)
+
+
+class CalibrationData:
+    """The predictions matched to annotated people, with what the calibration needs of both.
+
+    Args:
+        preds (Predictions): a run's predictions
+        data (dict): the COCO annotation file's content; gt_keypoints (np.ndarray): (A, K, 3) of its annotations
+        keypoint_sigmas (np.ndarray): (K,) the dataset's sigmas v_k
+        match (np.ndarray): (D,) the annotation id each prediction is matched to, -1 where none
+    """
+
+    def __init__(self, preds: Predictions, data: dict, gt_keypoints: np.ndarray, keypoint_sigmas: np.ndarray,
+                 match: np.ndarray):
+        ann_index = {a['id']: i for i, a in enumerate(data['annotations'])}
+        idx = np.array([ann_index.get(m, -1) if m >= 0 else -1 for m in match.tolist()], dtype=np.int64)
+        self.rows = np.flatnonzero(idx >= 0)  # matched predictions
+        gt = gt_keypoints[idx[self.rows]]
+        self.gt, self.visible = gt[..., :2], gt[..., 2]
+        self.areas = np.array([data['annotations'][i]['area'] for i in idx[self.rows]], dtype=np.float64)
+        self.keypoint_sigmas = np.asarray(keypoint_sigmas, dtype=np.float64)
+        self.fields = {k: v[self.rows] for k, v in preds.fields.items()}
+        self.realised = person_oks(self.fields['keypoints'], self.gt, self.visible, self.areas, self.keypoint_sigmas)
+        self.nearest = (nearest_component(self.fields['component_keypoints'], self.gt, self.visible)
+                        if 'component_keypoints' in self.fields else None)
+
+    @property
+    def has_sigma(self) -> bool:
+        return 'sigmas' in self.fields
+
+    def errors(self, sigma_temperature: float = 1.0) -> np.ndarray:
+        """(P, K, 2) normalised errors of the matched people with sigma x ``sigma_temperature``."""
+        return normalised_errors(self.fields['keypoints'], self.gt, self.visible,
+                                 self.fields['sigmas'] * sigma_temperature, self.keypoint_sigmas)
+
+    def chosen_pi(self, pi_temperature: float = 1.0) -> np.ndarray:
+        """(P,) the chosen component's pi, tempered."""
+        pi = temper_pi(np.log(np.clip(self.fields['mixture_probs'], 1e-12, None)), pi_temperature)
+        return pi[np.arange(len(pi)), self.fields['components']]
+
+    def fit_temperatures(self) -> Dict[str, float]:
+        """The sigma temperature (Gaussian maximum likelihood of the normalised errors) and, for mixtures of two or
+        more components, the pi temperature (likelihood of the nearest component under the tempered pi)."""
+        out = dict(sigma_temperature=fit_sigma_temperature(self.errors()))
+        if self.nearest is not None and self.fields['mixture_probs'].shape[1] > 1:
+            out['pi_temperature'] = fit_pi_temperature(
+                np.log(np.clip(self.fields['mixture_probs'], 1e-12, None)), self.nearest)
+        return out
+
+
+def best_oks(preds: Predictions, data: dict, gt_keypoints: np.ndarray, keypoint_sigmas: np.ndarray) -> np.ndarray:
+    """(D,) each prediction's highest OKS against the annotated (non-crowd) people of its image, 0 where none."""
+    by_image = {}
+    for i, a in enumerate(data['annotations']):
+        if not a.get('iscrowd', 0) and (gt_keypoints[i, :, 2] > 0).any():
+            by_image.setdefault(a['image_id'], []).append(i)
+    out = np.zeros(len(preds))
+    kpts = preds.fields['keypoints']
+    areas = np.array([a['area'] for a in data['annotations']], dtype=np.float64)
+    for img in np.unique(preds.image_ids):
+        rows, anns = np.flatnonzero(preds.image_ids == img), by_image.get(int(img), [])
+        if not anns:
+            continue
+        pairs = np.array([(r, a) for r in rows for a in anns])
+        oks = person_oks(kpts[pairs[:, 0]], gt_keypoints[pairs[:, 1], :, :2], gt_keypoints[pairs[:, 1], :, 2],
+                         areas[pairs[:, 1]], keypoint_sigmas)
+        out[rows] = oks.reshape(len(rows), len(anns)).max(1)
+    return out
+
+
+def _reliability(confidence: np.ndarray, outcome: np.ndarray, bins: int) -> dict:
+    """:func:`reliability` as JSON (empty bins' means None)."""
+    r = asdict(reliability(confidence, outcome, bins))
+    return {k: [None if x != x else x for x in v.tolist()] if isinstance(v, np.ndarray) else v for k, v in r.items()}
+
+
+def calibration_analysis(cal: CalibrationData, person_scores: np.ndarray, best: np.ndarray,
+                         groups: Dict[str, Sequence[int]], temperatures: Optional[Dict[str, float]] = None,
+                         bins: int = 15) -> dict:
+    """The calibration of ``cal``'s predictions with ``temperatures`` (``sigma_temperature``, ``pi_temperature``;
+    default 1) applied; ``person_scores`` (D,) and ``best`` (D,) (:func:`best_oks`) are every prediction's."""
+    t = dict(sigma_temperature=1.0, pi_temperature=1.0, **(temperatures or {}))
+    out = dict(matched=len(cal.rows), temperatures=t)
+    if len(person_scores):
+        out['person_score'] = _reliability(person_scores, best, bins)
+    if not cal.has_sigma or not len(cal.rows):
+        return out
+    z = cal.errors(t['sigma_temperature'])
+    out['sigma'] = dict(
+        radii=list(RADII), gaussian=gaussian_coverage(np.array(RADII)).tolist(),
+        coverage={g: ellipse_coverage(z[:, list(ids)], RADII).tolist() for g, ids in groups.items()},
+        rms={g: np.sqrt(np.nanmean(z[:, list(ids)] ** 2, axis=(0, 1))).tolist() for g, ids in groups.items()},
+        expected_oks=_reliability(expected_oks(cal.fields['sigmas'] * t['sigma_temperature'], cal.areas),
+                                  cal.realised, bins))
+    if cal.nearest is not None:
+        chosen_is_nearest = (cal.fields['components'] == cal.nearest).astype(np.float64)
+        out['pi'] = _reliability(cal.chosen_pi(t['pi_temperature']), chosen_is_nearest, bins)
+    return out
