@@ -32,6 +32,7 @@ __all__ = ['KEYPOINT_GROUPS', 'STATS', 'SUBSETS', 'CalibrationData', 'KeypointAP
            'Predictions', 'analysis_scalars', 'best_oks', 'calibration_analysis', 'ellipse_coverage',
            'expected_calibration_error', 'expected_oks', 'fit_pi_temperature', 'fit_sigma_temperature',
            'gaussian_coverage', 'nearest_component', 'normalised_errors', 'person_oks', 'reliability', 'temper_pi',
-           'assignment_agreement', 'component_ablations', 'component_counts', 'component_shares', 'curve_stats', 'displaced_ground_truth', 'face_visible', 'group_keypoint_ids',
+           'assignment_agreement', 'component_ablations', 'component_counts', 'component_shares', 'curve_stats',
+           'displaced_ground_truth', 'face_visible', 'group_keypoint_ids',
            'load_keypoint_annotations', 'markdown_report', 'matched_annotations', 'meets_ratio', 'plateau_rise',
            'plateaued', 'ratio_to_reference', 'subset_visibility', 'write_report']
