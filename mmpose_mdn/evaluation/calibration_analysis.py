@@ -104,7 +104,7 @@ def calibration_analysis(cal: CalibrationData, person_scores: np.ndarray, best: 
                          bins: int = 15) -> dict:
     """The calibration of ``cal``'s predictions with ``temperatures`` (``sigma_temperature``, ``pi_temperature``;
     default 1) applied; ``person_scores`` (D,) and ``best`` (D,) (:func:`best_oks`) are every prediction's."""
-    t = dict(sigma_temperature=1.0, pi_temperature=1.0, **(temperatures or {}))
+    t = {'sigma_temperature': 1.0, 'pi_temperature': 1.0, **(temperatures or {})}
     out = dict(matched=len(cal.rows), temperatures=t)
     if len(person_scores):
         out['person_score'] = _reliability(person_scores, best, bins)

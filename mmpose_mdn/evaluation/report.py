@@ -25,7 +25,18 @@ def analysis_scalars(analysis: dict, prefix: str = 'analysis') -> Dict[str, floa
         for t, v in comps['shares'].items():
             out.update({f'{prefix}/share@{t}/C{k}': s for k, s in enumerate(v['share'])})
         out[f'{prefix}/face_agreement'] = comps['face_agreement']
+    for stage, cal in analysis.get('calibration', {}).items():
+        if stage in ('before', 'after'):
+            out.update({f'{prefix}/calibration/{stage}/ece_{name}': ece for name, ece in calibration_eces(cal).items()})
+            if 'sigma' in cal:
+                out.update({f'{prefix}/calibration/{stage}/coverage_{r}sigma': c
+                            for r, c in zip(cal['sigma']['radii'], cal['sigma']['coverage']['All'])})
     return out
+
+
+def calibration_eces(cal: dict) -> Dict[str, float]:
+    """The ECE of each reliability of one stage of the calibration (person score, expected OKS, pi)."""
+    return {name: r['ece'] for name, r in calibration_reliabilities(cal).items()}
 
 
 def _fmt(x) -> str:
@@ -88,7 +99,46 @@ def markdown_report(analysis: dict, title: str = 'MDN analysis') -> str:
         lines += markdown_table(['', *(f'C{k}' for k in range(M))],
                                 [[name] + [str(n) for n in row]
                                  for name, row in zip(('visible face', 'occluded face'), comps['face_counts'])])
+    if 'calibration' in analysis:
+        lines += calibration_lines(analysis['calibration'])
     return '\n'.join(lines)
+
+
+def calibration_lines(cal: dict) -> list:
+    """The calibration section: ECEs and coverage before / after the temperatures, per keypoint group."""
+    stages = [s for s in ('before', 'after') if s in cal]
+    lines = ['## Calibration', '', f'{cal["before"]["matched"]} predictions matched to an annotated person (OKS >= '
+             '0.5). *Person score*: against the best OKS to the image\'s people, every prediction; *expected OKS*: '
+             '[(1 + sx²/4A)(1 + sy²/4A)]^-1/2 from the chosen component\'s sigma, against the realised OKS; '
+             '*π*: the chosen component\'s π against it being the component nearest the ground truth; ECE over 15 '
+             'bins. *Coverage*: the share of the labelled keypoints whose error lies inside the 1, 2, 3 sigma·v_k '
+             'ellipse (a 2-D Gaussian: 39.3 / 86.5 / 98.9 %); *rms*: of the normalised error per axis (1 when '
+             'calibrated).',
+             '']
+    rows = []
+    for stage in stages:
+        c = cal[stage]
+        t = c['temperatures']
+        row = [f'{stage} (T_sigma {t["sigma_temperature"]:.3g}, T_pi {t["pi_temperature"]:.3g})']
+        eces = calibration_eces(c)
+        row += [_fmt(eces.get(n)) for n in ('person_score', 'expected_oks', 'pi')]
+        cover = c['sigma']['coverage']['All'] if 'sigma' in c else [None] * 3
+        row += ['–' if x is None else f'{100 * x:.1f} %' for x in cover]
+        rows.append(row)
+    lines += markdown_table(['', 'ECE person score', 'ECE expected OKS', 'ECE π', 'coverage 1σ', '2σ', '3σ'], rows)
+    for stage in stages:
+        if 'sigma' not in cal[stage]:
+            continue
+        sig = cal[stage]['sigma']
+        lines += [f'Per keypoint group, {stage}:', '']
+        lines += markdown_table(['group', 'coverage 1σ', '2σ', '3σ', 'rms x', 'rms y'],
+                                [[g] + ['–' if x is None or x != x else f'{100 * x:.1f} %' for x in cov]
+                                 + [_fmt(x) for x in sig['rms'][g]] for g, cov in sig['coverage'].items()])
+    if 'fitted' in cal:
+        lines += ['Temperatures a fit on this file gives (apply them to another split: `tools/analysis/'
+                  'mdn_analysis.py --fit-out`, then `--temperatures`): ' + ', '.join(
+                      f'{k} {v:.3g}' for k, v in cal['fitted'].items()), '']
+    return lines
 
 
 def bar_charts(analysis: dict, out_dir: str) -> list:
@@ -140,7 +190,39 @@ def bar_charts(analysis: dict, out_dir: str) -> list:
         ax.set_title(f'component share vs face visibility (agreement {_fmt(comps["face_agreement"])})')
         ax.legend(fontsize=8, loc='upper left', bbox_to_anchor=(1, 1))
         paths.append(_save(plt, fig, out_dir, 'components.png'))
+    if calibration_reliabilities(analysis.get('calibration', {}).get('before', {})):
+        paths.append(reliability_chart(plt, analysis['calibration'], out_dir))
     return paths
+
+
+def reliability_chart(plt, cal: dict, out_dir: str) -> str:
+    """``calibration.png``: reliability diagrams (mean outcome against mean confidence per bin) of the person score,
+    the expected OKS and pi, before and after the temperatures."""
+    panels = [(k, title) for k, title in (('person_score', 'person score vs best OKS'),
+                                          ('expected_oks', 'expected vs realised OKS'),
+                                          ('pi', 'π vs chosen = nearest'))
+              if any(k in calibration_reliabilities(cal[s]) for s in ('before', 'after') if s in cal)]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4), squeeze=False)
+    for ax, (key, title) in zip(axes[0], panels):
+        ax.plot([0, 1], [0, 1], color='0.6', linestyle='--', linewidth=1)
+        for stage in ('before', 'after'):
+            r = calibration_reliabilities(cal.get(stage, {})).get(key)
+            if r is not None:
+                pts = [(c, o) for c, o in zip(r['confidence'], r['outcome']) if c is not None]
+                ax.plot(*zip(*pts), marker='o', label=f'{stage}: ECE {r["ece"]:.3f}')
+        ax.set(title=title, xlabel='confidence (bin mean)', ylabel='outcome (bin mean)', xlim=(0, 1), ylim=(0, 1))
+        ax.legend(fontsize=8)
+    return _save(plt, fig, out_dir, 'calibration.png')
+
+
+def calibration_reliabilities(cal: dict) -> dict:
+    """The reliability diagrams of one stage of the calibration by name."""
+    out = {'person_score': cal['person_score']} if 'person_score' in cal else {}
+    if 'sigma' in cal:
+        out['expected_oks'] = cal['sigma']['expected_oks']
+    if 'pi' in cal:
+        out['pi'] = cal['pi']
+    return out
 
 
 def _save(plt, fig, out_dir: str, name: str) -> str:

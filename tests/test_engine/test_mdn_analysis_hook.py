@@ -165,3 +165,49 @@ def test_hook_logs_scalars_every_validation_epoch(first12, tmp_path):
         analysis = json.loads((tmp_path / 'analysis' / f'val_epoch_{r["step"]}' / 'analysis.json').read_text())
         assert r['analysis/group/Wrists'] == analysis['keypoint_groups']['model']['Wrists']
         assert coco[r['step']] == pytest.approx(analysis['ablations']['full']['all']['AP'])
+
+
+def test_temperatures_fitted_on_one_split_report_and_apply_on_another(tested, from_checkpoint, mini_checkpoint,
+                                                                       first12, tmp_path):
+    """--fit-out on the session's dump (its checkpoint, barely trained, matches one person of the 79 images: all
+    of them are the fitting split here; a user fits on a split it does not report); --temperatures on the first 12
+    reports the
+    calibration before and after them, and the head's test_cfg with the same temperatures (the .py fragment) gives
+    predictions whose calibration is that 'after': sigma x T_sigma and pi tempered at test time, as the analysis
+    applies them, and a fit on them finds T = 1."""
+    out, _ = tested
+    (tmp_path / 'first12.pkl').write_bytes(pickle.dumps(mmengine.load(out / 'preds.pkl')[:12]))
+    fit = tmp_path / 'T.json'
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--out-dir', tmp_path / 'fit',
+              '--seeds', '0', '--displacements', '1', '--fit-out', fit, '--cfg-options', *mini_data_options())
+    temperatures = json.loads(fit.read_text())
+    assert set(temperatures) == {'sigma_temperature', 'pi_temperature'}
+    assert all(v > 0 for v in temperatures.values())
+    fragment = mmengine.Config.fromfile(tmp_path / 'T.py')
+    assert fragment.model.test_cfg.to_dict() == temperatures
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir',
+              tmp_path / 'report', '--seeds', '0', '--displacements', '1', '--temperatures', fit, '--cfg-options',
+              *mini_data_options(first12))
+    reported = json.loads((tmp_path / 'report' / 'test' / 'analysis.json').read_text())['calibration']
+    assert reported['before'] == from_checkpoint['calibration']['before']
+    assert reported['after']['temperatures'] == temperatures
+    report = (tmp_path / 'report' / 'test' / 'report.md').read_text()
+    assert '## Calibration' in report and f'after (T_sigma {temperatures["sigma_temperature"]:.3g}' in report
+    assert (tmp_path / 'report' / 'test' / 'calibration.png').stat().st_size > 0
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', tmp_path / 'applied',
+              '--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options(first12),
+              *(f'model.test_cfg.{k}={v!r}' for k, v in temperatures.items()))
+    applied = json.loads((tmp_path / 'applied' / 'test' / 'analysis.json').read_text())['calibration']
+    after, before = reported['after'], applied['before']
+    assert before['person_score'] == after['person_score']
+    for key in ('coverage', 'rms'):
+        for group, values in after['sigma'][key].items():
+            np.testing.assert_allclose(np.array(before['sigma'][key][group], dtype=float),
+                                       np.array(values, dtype=float), rtol=1e-5, err_msg=f'{key} {group}')
+    for name in ('confidence', 'outcome'):
+        np.testing.assert_allclose(np.array(before['sigma']['expected_oks'][name], dtype=float),
+                                   np.array(after['sigma']['expected_oks'][name], dtype=float), rtol=1e-5)
+        np.testing.assert_allclose(np.array(before['pi'][name], dtype=float), np.array(after['pi'][name], dtype=float),
+                                   rtol=1e-4)
+    assert applied['fitted']['sigma_temperature'] == pytest.approx(
+        from_checkpoint['calibration']['fitted']['sigma_temperature'] / temperatures['sigma_temperature'], rel=1e-5)

@@ -5,11 +5,16 @@ on the people subsets, component statistics), written as analysis.json, report.m
     python tools/analysis/mdn_analysis.py CONFIG --dump preds.pkl [--out-dir DIR]   # a tools/test.py --dump file
     python tools/analysis/mdn_analysis.py --ann-file ANN.json [--out-dir DIR]  # GT displacement only, no model
 
+Calibration (MDN): ``--fit-out T.json`` writes the sigma / pi temperatures fitted on this run's matched people (run
+it on a split that is not the one you report) and ``T.py``, a config fragment setting them in ``model.test_cfg``;
+``--temperatures T.json`` reports the calibration before and after them (fit on one split, report on another).
+
 The annotation file and the scoring are the config's test CocoMetric's (``--ann-file`` overrides); with a
 checkpoint the test runs with ``MDNAnalysisHook``, exactly as ``tools/test.py --cfg-options
 default_hooks.analysis.enable=True`` does, and its report lands in ``DIR/test/``.
 """
 import argparse
+import json
 import os.path as osp
 import sys
 
@@ -32,6 +37,8 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', help='report folder (default: work_dirs/mdn_analysis/<config or file name>)')
     parser.add_argument('--displacements', type=float, nargs='+', default=[1, 2, 3], help='GT displacements, px')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2], help='seeds of the GT displacement')
+    parser.add_argument('--temperatures', help='JSON of --fit-out: report the calibration before and after them')
+    parser.add_argument('--fit-out', help='write the temperatures fitted here (JSON, and a .py config fragment)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, key=value')
     args = parser.parse_args(argv)
     if args.config is None and args.ann_file is None:
@@ -64,11 +71,42 @@ def check_dump_fits_model(preds: Predictions, cfg, dump: str) -> None:
                          'was it dumped by another model?')
 
 
+def load_temperatures(path: str) -> dict:
+    """The temperatures of a ``--fit-out`` file (None: none given); a file without them fails naming it."""
+    if path is None:
+        return None
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'--temperatures {path} does not exist (write it with --fit-out on another split)')
+    temperatures = json.load(open(path))
+    if not isinstance(temperatures, dict) or not {'sigma_temperature'} <= set(temperatures) or not all(
+            isinstance(v, (int, float)) and v > 0 for v in temperatures.values()):
+        raise ValueError(f'{path} must hold sigma_temperature (and pi_temperature), numbers > 0, as --fit-out '
+                         f'writes them; got {temperatures!r}')
+    return temperatures
+
+
+def write_temperatures(analysis_json: str, fit_out: str) -> None:
+    """``fit_out`` (JSON) and its ``.py`` twin (``model.test_cfg``) from the temperatures the analysis fitted."""
+    if fit_out is None:
+        return
+    fitted = json.load(open(analysis_json)).get('calibration', {}).get('fitted')
+    if not fitted:
+        raise ValueError(f'{analysis_json} has no fitted temperatures: the predictions carry no MDN sigma, or none '
+                         'was matched to an annotated person')
+    with open(fit_out, 'w') as f:
+        json.dump(fitted, f, indent=1)
+    with open(osp.splitext(fit_out)[0] + '.py', 'w') as f:
+        f.write(f'# fitted by tools/analysis/mdn_analysis.py --fit-out on {json.load(open(analysis_json))["ann_file"]}'
+                f'\nmodel = dict(test_cfg=dict({", ".join(f"{k}={v!r}" for k, v in fitted.items())}))\n')
+    print(f'temperatures: {fit_out}')
+
+
 def main(argv=None):
     args = parse_args(argv)
     name = osp.splitext(osp.basename(args.config or args.ann_file))[0]
     out_dir = args.out_dir or osp.join('work_dirs', 'mdn_analysis', name)
-    options = dict(displacements=args.displacements, seeds=args.seeds)
+    options = dict(displacements=args.displacements, seeds=args.seeds,
+                   temperatures=load_temperatures(args.temperatures))
     if args.config is None:
         analysis = MDNAnalysis(args.ann_file, **options)
         paths = write_report(analysis.run(), out_dir, title=f'GT displacement: {name}')
@@ -85,6 +123,7 @@ def main(argv=None):
                                           **options)
         Runner.from_cfg(visualizer_per_run(cfg)).test()
         print(f'report: {osp.join(out_dir, "test", "report.md")}')
+        write_temperatures(osp.join(out_dir, 'test', 'analysis.json'), args.fit_out)
         return
     if not osp.isfile(args.dump):
         raise FileNotFoundError(f'dump file {args.dump} does not exist (write it with tools/test.py --dump)')
@@ -98,6 +137,7 @@ def main(argv=None):
                            **options)
     paths = write_report(analysis.run(preds), osp.join(out_dir, 'test'), title=f'MDN analysis: {name}')
     print(f'report: {paths["report"]}')
+    write_temperatures(paths['json'], args.fit_out)
 
 
 if __name__ == '__main__':

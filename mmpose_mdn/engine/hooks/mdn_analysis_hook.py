@@ -26,16 +26,17 @@ class MDNAnalysisHook(Hook):
         enable (bool): run the analyses
         ann_file (str, optional): COCO keypoint annotations of the evaluated split
         out_dir (str, optional): where the reports go; ``<work_dir>/analysis`` by default
-        displacements, seeds, score_thrs, progress: as :class:`~mmpose_mdn.evaluation.MDNAnalysis`
+        displacements, seeds, score_thrs, temperatures, progress: as :class:`~mmpose_mdn.evaluation.MDNAnalysis`
     """
     priority = 'LOW'
 
     def __init__(self, enable: bool = False, ann_file: Optional[str] = None, out_dir: Optional[str] = None,
                  displacements: Sequence[float] = (1, 2, 3), seeds: Sequence[int] = (0, 1, 2),
-                 score_thrs: Sequence[float] = (0.5, 0.7), progress: bool = True):
+                 score_thrs: Sequence[float] = (0.5, 0.7), temperatures: Optional[dict] = None,
+                 progress: bool = True):
         self.enable, self.ann_file, self.out_dir = enable, ann_file, out_dir
         self.options = dict(displacements=tuple(displacements), seeds=tuple(seeds), score_thrs=tuple(score_thrs),
-                            progress=progress)
+                            temperatures=temperatures, progress=progress)
         self._samples: list = []
         self._analyses: Dict[str, Tuple[MDNAnalysis, dict]] = {}  # by annotation file, with its GT displacement
 
