@@ -1,7 +1,8 @@
 """Bottom-up pose estimation on an image, a folder of images or a video, drawn as the paper's Figure 2::
 
     .venv/bin/python demo/image_demo.py INPUT CONFIG CHECKPOINT [--out-file vis.jpg] [--output-root DIR]
-        [--save-predictions] [--device cpu] [--bbox-thr 0.3] [--draw-bbox] [--show-pi] [--kpt-thr 0.3] ...
+        [--save-predictions] [--device cpu] [--bbox-thr 0.3] [--draw-bbox] [--show-pi] [--show-kpt-sigma]
+        [--kpt-thr 0.3] ...
 
 INPUT is an image, a folder (each file in it, sorted, not recursive) or a video (by its extension). mmpose's
 ``demo/image_demo.py`` arguments keep their names and order (but ``--draw-heatmap``: the head returns no heatmaps),
@@ -60,6 +61,8 @@ def parse_args(argv=None):
     parser.add_argument('--bbox-thr', type=float, default=0.3, help='person score threshold (returned and drawn)')
     parser.add_argument('--draw-bbox', action='store_true', help='draw the person boxes')
     parser.add_argument('--show-pi', action='store_true', help="write pi of each person's component above its box")
+    parser.add_argument('--show-kpt-sigma', action='store_true',
+                        help="draw each keypoint's 1-sigma ellipse (sigma * v_k): the keypoints the model doubts")
     parser.add_argument('--cfg-options', nargs='+', action=mmengine.DictAction, help='override config settings')
     args = parser.parse_args(argv)
     if args.save_predictions and not (args.output_root or args.out_file):
@@ -121,7 +124,7 @@ def main(argv=None) -> int:
     model = init_model(args.config, args.checkpoint, device=args.device,
                        cfg_options={**(args.cfg_options or {}), 'model.test_cfg.score_thr': args.bbox_thr})
     model.cfg.visualizer.update(radius=args.radius, line_width=args.thickness, alpha=args.alpha,
-                                bbox_thr=args.bbox_thr, show_pi=args.show_pi)
+                                bbox_thr=args.bbox_thr, show_pi=args.show_pi, show_kpt_sigma=args.show_kpt_sigma)
     visualizer = VISUALIZERS.build(model.cfg.visualizer)
     visualizer.set_dataset_meta(model.dataset_meta, skeleton_style=args.skeleton_style)
     out_dir = Path(args.output_root) if args.output_root else Path(args.out_file).parent if args.out_file else None
@@ -137,7 +140,7 @@ def main(argv=None) -> int:
         return result.pred_instances, drawn
 
     if video:
-        return run_video(video, args, out_dir, predict_and_draw)
+        return run_video(video, args, out_dir, predict_and_draw, model.dataset_meta)
     processed = 0
     for path in track(images, description='Inference', disable=len(images) == 1):
         try:
@@ -149,20 +152,20 @@ def main(argv=None) -> int:
         pred, _ = predict_and_draw(path.name, img, out_file)
         report(str(path), pred)
         if args.save_predictions:
-            mmengine.dump(split_instances(pred), out_dir / f'{path.stem}.json', indent='  ')
+            mmengine.dump(split_instances(pred, model.dataset_meta), out_dir / f'{path.stem}.json', indent='  ')
         processed += 1
     print(f'{processed} of {len(images)} files processed' + (f', drawn into {out_dir}' if out_dir else ''))
     return 0 if processed else 1
 
 
-def run_video(path: Path, args, out_dir, predict_and_draw) -> int:
+def run_video(path: Path, args, out_dir, predict_and_draw, dataset_meta: dict) -> int:
     """Every frame of a video: drawn into ``<out_dir>/<name>.mp4`` and, with ``--save-predictions``, its
     predictions into ``<name>.json`` as ``[{frame_id, instances}]`` (mmpose's video format)."""
     reader = mmcv.VideoReader(str(path))
     writer, frames = None, []
     for frame_id, frame in enumerate(track(reader, description='Inference', total=reader.frame_cnt)):
         pred, drawn = predict_and_draw(path.name, frame)
-        frames.append(dict(frame_id=frame_id, instances=split_instances(pred)))
+        frames.append(dict(frame_id=frame_id, instances=split_instances(pred, dataset_meta)))
         if args.output_root:
             if writer is None:
                 writer = cv2.VideoWriter(str(out_dir / f'{path.stem}.mp4'), cv2.VideoWriter_fourcc(*'mp4v'),

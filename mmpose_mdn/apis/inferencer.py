@@ -11,7 +11,7 @@ differences that :class:`CenterNetPoseInferencer` removes, as a subclass (nothin
    files they write. :func:`split_instances` returns mmpose's dicts plus the MDN fields.
 """
 import os.path as osp
-from typing import List
+from typing import List, Optional
 
 import mmengine
 import numpy as np
@@ -21,19 +21,25 @@ from mmpose.apis import Pose2DInferencer
 from mmpose.registry import INFERENCERS
 from mmpose.structures import split_instances as mmpose_split_instances
 
+from ..visualization.mdn_pose_visualizer import keypoint_sigmas
+
 # pred_instances field (N, ...) -> per-person key: the chosen component (int), π (M,), σ (2,) in image pixels
 MDN_FIELDS = dict(components='component', mixture_probs='mixture_probs', sigmas='sigma')
 
 
-def split_instances(instances: InstanceData) -> List[dict]:
+def split_instances(instances: InstanceData, dataset_meta: Optional[dict] = None) -> List[dict]:
     """mmpose's per-person dicts (``keypoints`` (K, 2), ``keypoint_scores`` (K,), ``bbox`` ([x1, y1, x2, y2],)
     and ``bbox_score``, as mmpose writes them) plus ``component``, ``mixture_probs`` and ``sigma`` for MDN
-    models."""
+    models, and, given the ``dataset_meta`` (its keypoint ``sigmas`` v_k), ``keypoint_sigma`` (K, 2): each
+    keypoint's standard deviation σ·v_k per axis in image pixels."""
     people = mmpose_split_instances(instances)
     for field, key in MDN_FIELDS.items():
         if instances is not None and field in instances:
             for person, value in zip(people, np.asarray(instances.get(field)).tolist()):
                 person[key] = value
+    if instances is not None and 'sigmas' in instances and dataset_meta is not None:
+        for person, value in zip(people, keypoint_sigmas(instances.sigmas, dataset_meta).tolist()):
+            person['keypoint_sigma'] = value
     return people
 
 
@@ -59,7 +65,7 @@ class CenterNetPoseInferencer(Pose2DInferencer):
         ``pred_out_dir/<image name>.json``; a video's at its end, by mmpose)."""
         if return_datasamples or return_datasample:
             return super().postprocess(preds, visualization, return_datasample, return_datasamples, pred_out_dir)
-        predictions = [split_instances(pred.pred_instances) for pred in preds]
+        predictions = [split_instances(pred.pred_instances, self.model.dataset_meta) for pred in preds]
         for people, pred in zip(predictions, preds) if pred_out_dir else ():
             if self._video_input:
                 self.video_info['predictions'].append(people)

@@ -14,6 +14,14 @@ from mmpose.visualization import PoseLocalVisualizer
 COMPONENT_COLORS = ((255, 140, 0), (0, 120, 255), (60, 200, 60), (170, 60, 200), (220, 30, 30), (140, 90, 40))
 
 
+def keypoint_sigmas(sigmas: np.ndarray, dataset_meta: dict) -> np.ndarray:
+    """(N, K, 2) keypoint k's standard deviations σ·v_k per axis from the people's σ (N, 2) and the dataset meta's
+    keypoint ``sigmas`` v_k (K,)."""
+    if not dataset_meta or 'sigmas' not in dataset_meta:
+        raise ValueError('keypoint sigmas need the dataset meta\'s sigmas: call set_dataset_meta first')
+    return np.asarray(sigmas, dtype=np.float64)[:, None, :] * np.asarray(dataset_meta['sigmas'])[None, :, None]
+
+
 @VISUALIZERS.register_module()
 class MDNPoseLocalVisualizer(PoseLocalVisualizer):
     """mmpose's ``PoseLocalVisualizer`` that draws MDN predictions as the paper's Figure 2.
@@ -34,6 +42,9 @@ class MDNPoseLocalVisualizer(PoseLocalVisualizer):
     Args (beyond ``PoseLocalVisualizer``'s):
         bbox_thr (float): minimum person score drawn. Defaults to 0.3, the inferencers' default ``bbox_thr``
         show_pi (bool): write π of the chosen component above each MDN person's box. Defaults to False
+        show_kpt_sigma (bool): draw each keypoint's own 1σ ellipse, semi-axes σ·v_k (v_k: the dataset meta's
+            ``sigmas``), around the keypoints scoring >= ``kpt_thr``: the keypoints the model doubts have the
+            largest ellipses. Defaults to False
         component_colors (sequence): one RGB colour per component. Defaults to :data:`COMPONENT_COLORS`
     """
 
@@ -41,11 +52,13 @@ class MDNPoseLocalVisualizer(PoseLocalVisualizer):
                  name: str = 'visualizer',
                  bbox_thr: float = 0.3,
                  show_pi: bool = False,
+                 show_kpt_sigma: bool = False,
                  component_colors: Sequence[Tuple[int, int, int]] = COMPONENT_COLORS,
                  **kwargs):
         super().__init__(name=name, **kwargs)
         self.bbox_thr = bbox_thr
         self.show_pi = show_pi
+        self.show_kpt_sigma = show_kpt_sigma
         self.component_colors = [tuple(int(v) for v in c) for c in component_colors]
 
     def _people(self, instances: InstanceData) -> InstanceData:
@@ -94,6 +107,11 @@ class MDNPoseLocalVisualizer(PoseLocalVisualizer):
         sigmas = np.asarray(instances.sigmas, dtype=np.float64)
         for centre, sigma, m in zip(centres, sigmas, components):
             self._draw_ellipse(centre, sigma, colours[m])
+        if self.show_kpt_sigma:
+            for kpts, scores, sigma, m in zip(np.asarray(instances.keypoints), np.asarray(instances.keypoint_scores),
+                                              keypoint_sigmas(sigmas, self.dataset_meta), components):
+                for kpt, axes in zip(kpts[scores >= kpt_thr], sigma[scores >= kpt_thr]):
+                    self._draw_ellipse(kpt, axes, colours[m])
         font_size = int(self._default_font_size)
         if self.show_pi:
             pi = np.asarray(instances.mixture_probs)[np.arange(len(components)), components]

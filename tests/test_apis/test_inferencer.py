@@ -43,6 +43,8 @@ def test_predictions_keep_mdn_fields_and_threshold_people(inferencer, candidates
     np.testing.assert_allclose([p['sigma'] for p in people], best.sigmas, atol=1e-4)
     saved = json.loads((tmp_path / f'{photo().stem}.json').read_text())
     assert [p['component'] for p in saved] == best.components.tolist() and 'sigma' in saved[0]
+    np.testing.assert_allclose(saved[0]['keypoint_sigma'], np.outer(inferencer.model.dataset_meta['sigmas'],
+                                                                    best.sigmas[0]), rtol=1e-4)
 
     drawn = result['visualization'][0]  # RGB, drawn by MDNPoseLocalVisualizer: the legend's colours are there
     assert drawn.shape == cv2.imread(str(photo())).shape

@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import pytest
 from mmpose.apis import inference_bottomup, init_model
+from mmpose.datasets import CocoDataset
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from PIL import Image, ImageOps
 
 from conftest import MINI_MDN, ROOT, data_dir, run_tool
@@ -50,6 +52,9 @@ def assert_same_people(saved, reference):
     assert [p['component'] for p in saved] == reference.components.tolist()
     np.testing.assert_allclose([p['mixture_probs'] for p in saved], reference.mixture_probs, atol=1e-6)
     np.testing.assert_allclose([p['sigma'] for p in saved], reference.sigmas, atol=1e-3)
+    v = np.array(parse_pose_metainfo(CocoDataset.METAINFO)['sigmas'])  # sigma * v_k, each keypoint's std
+    np.testing.assert_allclose([p['keypoint_sigma'] for p in saved], reference.sigmas[:, None] * v[:, None],
+                               rtol=1e-4)
 
 
 def assert_sigma_in_image_pixels(people, image_shape):
@@ -68,7 +73,7 @@ def test_folder_drawn_with_progress_and_predictions_per_image(mini_checkpoint, m
     for photo in photos[:2]:
         shutil.copy(photo, folder)
     out = run_tool('demo/image_demo.py', folder, MINI_MDN, mini_checkpoint, '--output-root', tmp_path / 'out',
-                   '--save-predictions', '--bbox-thr', THR, '--draw-bbox', '--device', 'cpu')
+                   '--save-predictions', '--bbox-thr', THR, '--draw-bbox', '--show-kpt-sigma', '--device', 'cpu')
     assert 'Inference' in out.stdout and '2 of 2 files processed' in out.stdout  # the progress bar, the summary
     for photo in photos[:2]:
         original, drawn = cv2.imread(str(photo)), cv2.imread(str(tmp_path / 'out' / photo.name))

@@ -95,3 +95,32 @@ def test_too_few_colours_is_an_error_naming_the_setting():
     data_sample = sample(person(60, 60, 0.9, component=0, sigma=(10, 10), pi=(0.5, 0.3, 0.2)))
     with pytest.raises(ValueError, match='3 components.*component_colors has 2 colours'):
         draw(data_sample, component_colors=COMPONENT_COLORS[:2])
+
+
+def test_keypoint_sigma_ellipses_only_with_show_kpt_sigma():
+    """σ = (400, 100): keypoint 11 (left hip, v = 0.107) gets the ellipse of semi-axes (42.8, 10.7) ~ (43, 11)
+    around it in the component's colour; without the option those pixels stay black; keypoints below kpt_thr get
+    none (the last one, right ankle, v = 0.089: its ellipse's bottom and right ends stay black)."""
+    people = person(60, 20, 0.9, component=1, sigma=(400, 100), pi=(0.2, 0.8))
+    people['keypoint_scores'][0, 16] = 0.1  # below kpt_thr: no ellipse
+    x, y = people['keypoints'][0, 11]  # (70, 108)
+    plain = draw(sample(people))
+    shown = draw(sample(people), show_kpt_sigma=True)
+    colour = COMPONENT_COLORS[1]
+    ends = [(int(x + 43), int(y)), (int(x - 43), int(y)), (int(x), int(y + 11)), (int(x), int(y - 11))]
+    assert all(tuple(shown[b, a]) == colour for a, b in ends), [shown[b, a] for a, b in ends]
+    assert not any(plain[b, a].any() for a, b in ends[:2])  # outside the skeleton's 10 px column
+    x16, y16 = people['keypoints'][0, 16]  # (60, 148): its ellipse would have ends at (96, 148) and (60, 157) (the box edge: y = 155)
+    assert not shown[int(y16), int(x16) + 33:int(x16) + 39].any() and not shown[int(y16) + 8:int(y16) + 12, 60].any()
+    people['keypoint_scores'][0, 16] = 1.0
+    assert shown[int(y16) + 8:int(y16) + 12, 60].sum() < draw(sample(people), show_kpt_sigma=True)[
+        int(y16) + 8:int(y16) + 12, 60].sum()  # drawn where it scores
+
+
+def test_json_keypoint_sigmas_are_sigma_times_the_datasets_sigmas():
+    from mmpose_mdn.apis import split_instances
+    inst = sample(person(60, 20, 0.9, component=1, sigma=(400, 100), pi=(0.2, 0.8))).pred_instances
+    people = split_instances(inst, META)
+    np.testing.assert_allclose(people[0]['keypoint_sigma'], np.array(META['sigmas'])[:, None] * [400, 100],
+                               rtol=1e-6)
+    assert 'keypoint_sigma' not in split_instances(inst)[0]  # no dataset meta: no keypoint sigmas
