@@ -111,7 +111,8 @@ def test_keypoint_sigma_ellipses_only_with_show_kpt_sigma():
     assert all(tuple(shown[b, a]) == colour for a, b in ends), [shown[b, a] for a, b in ends]
     assert not any(plain[b, a].any() for a, b in ends[:2])  # outside the skeleton's 10 px column
     x16, y16 = people['keypoints'][0, 16]  # (60, 148): its ellipse would have ends at (96, 148) and (60, 157) (the box edge: y = 155)
-    assert not shown[int(y16), int(x16) + 33:int(x16) + 39].any() and not shown[int(y16) + 8:int(y16) + 12, 60].any()
+    assert not shown[int(y16), int(x16) + 33:int(x16) + 39].any()
+    assert not shown[int(y16) + 8:int(y16) + 12, 60].any()
     people['keypoint_scores'][0, 16] = 1.0
     assert shown[int(y16) + 8:int(y16) + 12, 60].sum() < draw(sample(people), show_kpt_sigma=True)[
         int(y16) + 8:int(y16) + 12, 60].sum()  # drawn where it scores
