@@ -42,7 +42,9 @@ class CalibrationData:
         self.rows = np.flatnonzero(idx >= 0)  # matched predictions
         gt = gt_keypoints[idx[self.rows]]
         self.gt, self.visible = gt[..., :2], gt[..., 2]
-        self.areas = np.array([data['annotations'][i]['area'] for i in idx[self.rows]], dtype=np.float64)
+        anns = [data['annotations'][i] for i in idx[self.rows]]
+        self.areas = np.array([a['area'] for a in anns], dtype=np.float64)
+        self.box_areas = np.array([a['bbox'][2] * a['bbox'][3] for a in anns], dtype=np.float64)
         self.keypoint_sigmas = np.asarray(keypoint_sigmas, dtype=np.float64)
         self.fields = {k: v[self.rows] for k, v in preds.fields.items()}
         self.realised = person_oks(self.fields['keypoints'], self.gt, self.visible, self.areas, self.keypoint_sigmas)
@@ -64,9 +66,14 @@ class CalibrationData:
         return pi[np.arange(len(pi)), self.fields['components']]
 
     def fit_temperatures(self) -> Dict[str, float]:
-        """The sigma temperature (Gaussian maximum likelihood of the normalised errors) and, for mixtures of two or
-        more components, the pi temperature (likelihood of the nearest component under the tempered pi)."""
+        """The sigma temperature (Gaussian maximum likelihood of the normalised errors), for mixtures of two or
+        more components the pi temperature (likelihood of the nearest component under the tempered pi), and
+        ``oks_area_ratio``, the median of the people's area over their box's (the head's ``person_score=
+        'expected_oks'`` takes A = it x the predicted box's area)."""
         out = dict(sigma_temperature=fit_sigma_temperature(self.errors()))
+        boxed = self.box_areas > 0
+        if boxed.any():
+            out['oks_area_ratio'] = float(np.median(self.areas[boxed] / self.box_areas[boxed]))
         if self.nearest is not None and self.fields['mixture_probs'].shape[1] > 1:
             out['pi_temperature'] = fit_pi_temperature(
                 np.log(np.clip(self.fields['mixture_probs'], 1e-12, None)), self.nearest)

@@ -133,6 +133,12 @@ class MDNAnalysis:
         out['components'] = self.component_statistics(preds, full, match, is_person)
         return out
 
+    def calibrate(self, preds: Predictions) -> dict:
+        """The ``calibration`` section of :meth:`run` alone (one COCOeval run, to match the people)."""
+        full = preds.results(*component_ablations(preds)['full'], **self.score_cfg)
+        _, coco_eval, kept = self.ap.run(full, self.groups['All'])
+        return self.calibration(preds, full.scores, matched_annotations(coco_eval, kept, len(full)))
+
     def calibration(self, preds: Predictions, person_scores: np.ndarray, match: np.ndarray) -> dict:
         """:func:`calibration_analysis` before and, with ``temperatures``, after them; ``fitted``: the temperatures
         fitted on this file's matched people (MDN predictions with sigmas)."""

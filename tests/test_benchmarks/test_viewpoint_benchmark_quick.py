@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, call_tool
+from conftest import ROOT, call_tool, load_script
 
 MODELS = ('L1', 'MDN1', 'MDN2', 'MDN3')
 CONFIG = 'configs/viewpoint/hg-tiny_{}_viewpoint.py'
@@ -86,3 +86,26 @@ def test_components_command_refuses_what_it_cannot_read(quick, monkeypatch):
     ckpt = checkpoint(path, 'MDN2')
     run = call_tool('benchmarks/mdn_components.py', CONFIG.format('mdn3'), ckpt, data, check=False)
     assert run.returncode != 0 and 'with another shape' in run.stderr and ckpt in run.stderr, 'MDN2 under MDN3'
+
+
+def test_calibration_command_on_the_quick_runs(quick, tmp_path):
+    """benchmarks/calibration.py on the quick run's MDN2: it tests the checkpoint on a calibration split of another
+    scene seed and, on the val scenes, plainly and with person_score='expected_oks'; the plain AP is the one the
+    benchmark reported, the report has its row and verdicts, and a second call reads the cache."""
+    path, _, results = quick
+    calibration = load_script('benchmarks/calibration.py')
+    args = ['--work-dir', str(path), '--seeds', '0', '--models', 'MDN2', '--report', str(tmp_path / 'cal.md')]
+    calibration.main(args)
+    run = path / 'seed0' / 'MDN2'
+    cached = json.loads((run / 'calibration.json').read_text())
+    assert cached['ap']['plain'] == pytest.approx(results['MDN2']['metrics']['coco/AP'], abs=1e-9)
+    assert 0 <= cached['ap']['expected_oks'] <= 1 and 'before' in cached['val']
+    assert (path / 'calibration_data' / 'seed0' / 'annotations' / 'viewpoint_val.json').exists()
+    scenes = json.loads((path / 'calibration_data' / 'seed0' / 'annotations' / 'viewpoint_val.json').read_text())
+    val = json.loads((path / 'data' / 'seed0' / 'annotations' / 'viewpoint_val.json').read_text())
+    assert len(scenes['images']) == len(val['images']) and scenes['annotations'] != val['annotations']
+    report = (tmp_path / 'cal.md').read_text()
+    assert '| 0 | MDN2 |' in report and '- MDN2: ' in report
+    mtime = (run / 'calibration.json').stat().st_mtime_ns
+    calibration.main(args)
+    assert (run / 'calibration.json').stat().st_mtime_ns == mtime

@@ -181,7 +181,7 @@ def test_temperatures_fitted_on_one_split_report_and_apply_on_another(tested, fr
     call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--out-dir', tmp_path / 'fit',
               '--seeds', '0', '--displacements', '1', '--fit-out', fit, '--cfg-options', *mini_data_options())
     temperatures = json.loads(fit.read_text())
-    assert set(temperatures) == {'sigma_temperature', 'pi_temperature'}
+    assert set(temperatures) == {'sigma_temperature', 'pi_temperature', 'oks_area_ratio'}
     assert all(v > 0 for v in temperatures.values())
     fragment = mmengine.Config.fromfile(tmp_path / 'T.py')
     assert fragment.model.test_cfg.to_dict() == temperatures

@@ -1,0 +1,32 @@
+"""Calibration of the main job's MDN models (:mod:`mmpose_mdn.experiments.calibration`)::
+
+    python benchmarks/calibration.py --work-dir work_dirs/viewpoint_benchmark_v5 --seeds 31 32 33 \\
+        --models MDN2 MDN3 --report benchmarks/results/calibration.md
+
+Each run's parameters are fitted on a calibration split it never saw, then measured on its own val scenes (cached
+in ``<run>/calibration.json``).
+"""
+import argparse
+import sys
+
+from mmpose_mdn.experiments import calibration
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--work-dir', required=True, help='a benchmarks/viewpoint_benchmark.py work dir')
+    parser.add_argument('--seeds', type=int, nargs='+', required=True)
+    parser.add_argument('--models', nargs='+', default=['MDN2', 'MDN3'])
+    parser.add_argument('--report', help='write the Markdown report here')
+    args = parser.parse_args(argv)
+    import mmpose_mdn  # noqa: F401  registers the components
+    results = calibration.calibrate_runs(args.work_dir, args.seeds, args.models)
+    text = calibration.report(results, 'python benchmarks/calibration.py ' + ' '.join(argv or sys.argv[1:]))
+    print(text)
+    if args.report:
+        with open(args.report, 'w') as f:
+            f.write(text)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,139 @@
+"""Is the MDN's uncertainty calibrated on the main job's trained models? (``benchmarks/calibration.py`` is its
+command line.)
+
+For each run of a viewpoint benchmark work dir (``<work_dir>/seed<S>/<MODEL>/``: its dumped config, last checkpoint
+and ``predictions.pkl`` on the val scenes), the run's checkpoint is tested on a calibration split it never saw (200
+val scenes of another scene seed, S + 1000, same regime) and the temperatures and ``oks_area_ratio`` are fitted
+there (:meth:`~mmpose_mdn.evaluation.MDNAnalysis.calibrate`); on the reported val scenes the calibration is
+measured before and after them, and the checkpoint is tested again with the head's ``person_score='expected_oks'``
+and those parameters, whose AP stands beside the plain score's. Everything is cached per run (``calibration.json``).
+"""
+import copy
+import json
+import os
+import os.path as osp
+from typing import Sequence
+
+CALIBRATION_SEED_OFFSET = 1000
+
+
+def run_config(run: str):
+    """The run's dumped config (the benchmark's, with its data and evaluators)."""
+    from mmengine.config import Config
+    configs = sorted(f for f in os.listdir(run) if f.endswith('.py'))
+    if not configs:
+        raise FileNotFoundError(f'{run} holds no dumped config (*.py): is it a viewpoint benchmark run?')
+    return Config.fromfile(osp.join(run, configs[0]))
+
+
+def test_run(cfg, checkpoint: str, work: str, name: str, data_root: str = None, seed: int = None,
+             test_cfg: dict = None) -> tuple:
+    """CocoMetric's metrics and the dumped predictions of ``checkpoint`` on the config's test scenes (or those of
+    ``data_root`` / ``seed``), with ``test_cfg`` merged into the model's."""
+    import mmengine
+    from mmengine.runner import Runner
+
+    from mmpose_mdn.utils.config import visualizer_per_run
+    cfg = copy.deepcopy(cfg)
+    dataset = cfg.test_dataloader.dataset
+    if data_root is not None:
+        dataset.data_root, dataset.seed = data_root, seed
+    ann_file = osp.join(dataset.data_root, 'annotations', 'viewpoint_val.json')
+    dump = osp.join(work, f'{name}.pkl')
+    cfg.test_evaluator = [dict(cfg.test_evaluator[0], ann_file=ann_file),
+                          dict(type='DumpResults', out_file_path=dump)]
+    cfg.model.test_cfg = {**cfg.model.test_cfg, **(test_cfg or {})}
+    cfg.load_from, cfg.resume, cfg.work_dir, cfg.experiment_name = checkpoint, False, work, name
+    metrics = Runner.from_cfg(visualizer_per_run(cfg)).test()
+    return metrics, mmengine.load(dump), ann_file
+
+
+def calibrate_run(run: str, seed: int) -> dict:
+    """The calibration of one run (cached in ``<run>/calibration.json``): ``fitted`` on the calibration split,
+    ``val`` (before / after on the reported scenes), ``ap`` plain and with ``person_score='expected_oks'``."""
+    import mmengine
+
+    from mmpose_mdn.evaluation import MDNAnalysis, Predictions
+    cache = osp.join(run, 'calibration.json')
+    if osp.exists(cache):
+        return json.load(open(cache))
+    cfg = run_config(run)
+    checkpoint = open(osp.join(run, 'last_checkpoint')).read().strip()
+    work = osp.join(run, 'calibration')
+    metric = cfg.test_evaluator[0]
+
+    def analysis(ann_file, temperatures=None):
+        return MDNAnalysis(ann_file, score_mode=metric.get('score_mode', 'bbox'),
+                           use_area=metric.get('use_area', True), temperatures=temperatures, progress=False)
+    split_root = osp.join(osp.dirname(osp.dirname(run)), 'calibration_data', f'seed{seed}') + '/'
+    _, samples, ann_file = test_run(cfg, checkpoint, work, 'calibration_split', split_root,
+                                    seed + CALIBRATION_SEED_OFFSET)
+    # nothing to fit where no person is matched (an untrained model): the parameters stay at their defaults
+    fitted = analysis(ann_file).calibrate(Predictions.from_samples(samples, ann_file)).get('fitted', {})
+    val_ann = osp.join(cfg.test_dataloader.dataset.data_root, 'annotations', 'viewpoint_val.json')
+    preds = Predictions.from_samples(mmengine.load(osp.join(run, 'predictions.pkl')), run)
+    val = analysis(val_ann, fitted).calibrate(preds)
+    plain, _, _ = test_run(cfg, checkpoint, work, 'val_plain')
+    scored, _, _ = test_run(cfg, checkpoint, work, 'val_expected_oks', test_cfg=dict(person_score='expected_oks',
+                                                                                      **fitted))
+    out = dict(fitted=fitted, val=val, ap=dict(plain=plain['coco/AP'], expected_oks=scored['coco/AP']))
+    with open(cache, 'w') as f:
+        json.dump(out, f, indent=1)
+    return out
+
+
+def calibrate_runs(work_dir: str, seeds: Sequence[int], models: Sequence[str]) -> dict:
+    """seed -> model -> :func:`calibrate_run`."""
+    return {seed: {model: calibrate_run(osp.join(work_dir, f'seed{seed}', model), seed) for model in models}
+            for seed in seeds}
+
+
+TARGETS = dict(coverage_points=5.0, ece=0.05)  # issue 21: after the temperatures, per seed
+
+
+def report(results: dict, command: str = '') -> str:
+    """Markdown: per seed and model the fitted parameters, the calibration before -> after on the val scenes
+    (coverage at 1 and 2 sigma, ECE of the expected OKS, of pi and of the person score) and the AP with the plain
+    and the expected-OKS person score; then the targets' verdicts over the seeds."""
+    from mmpose_mdn.evaluation.calibration import gaussian_coverage
+    from mmpose_mdn.evaluation.report import calibration_eces
+    gauss = 100 * gaussian_coverage([1, 2])
+    lines = ['# Calibration of the main job\'s MDN models', '', f'Command: `{command}`', '',
+             'Fitted on 200 val scenes of another scene seed (S + 1000, same regime); measured on the run\'s own 200 '
+             f'val scenes. A 2-D Gaussian covers {gauss[0]:.1f} / {gauss[1]:.1f} % at 1 / 2 sigma.', '',
+             'Cells with an arrow: before → after the fitted parameters.', '',
+             '| seed | model | T_sigma | T_pi | area ratio | coverage 1σ | coverage 2σ | ECE expected OKS | ECE π | '
+             'ECE person score | AP plain | AP expected OKS |', '|' + ' --- |' * 12]
+    verdicts = {}
+    for seed, models in results.items():
+        for model, r in models.items():
+            f, val = r['fitted'], r['val']
+            stages = [val[s] for s in ('before', 'after') if s in val]
+            eces = [calibration_eces(c) for c in stages]
+            cov = [[100 * x for x in c['sigma']['coverage']['All'][:2]] if 'sigma' in c else None for c in stages]
+
+            def arrow(values):
+                return ' → '.join(values) if values else '–'
+            cells = [f'{f[k]:.2f}' if k in f else '–'
+                     for k in ('sigma_temperature', 'pi_temperature', 'oks_area_ratio')]
+            cells += [arrow([f'{c[i]:.1f} %' for c in cov if c]) for i in (0, 1)]
+            cells += [arrow([f'{e[k]:.3f}' for e in eces if k in e]) for k in ('expected_oks', 'pi', 'person_score')]
+            lines.append(f'| {seed} | {model} | ' + ' | '.join(cells) +
+                         f' | {r["ap"]["plain"]:.3f} | {r["ap"]["expected_oks"]:.3f} |')
+            v = verdicts.setdefault(model, dict(coverage=[], ece_oks=[], ece_pi=[], ap=[]))
+            after, after_eces = (cov[-1], eces[-1]) if 'after' in val else (None, {})
+            v['coverage'].append(after is not None and max(abs(c - g) for c, g in zip(after, gauss))
+                                 <= TARGETS['coverage_points'])
+            v['ece_oks'].append(after_eces.get('expected_oks', 1.0) <= TARGETS['ece'])
+            if 'pi' in after_eces:
+                v['ece_pi'].append(after_eces['pi'] <= TARGETS['ece'])
+            v['ap'].append(r['ap']['expected_oks'] >= r['ap']['plain'])
+    lines += ['', 'Targets (after the fitted parameters, on every seed): coverage within ±5 points of the Gaussian\'s '
+              'at 1 and 2 sigma; ECE ≤ 0.05 for the expected OKS and for π; the expected-OKS person score\'s AP at '
+              'least the plain score\'s.', '']
+    for model, v in verdicts.items():
+        lines.append(f'- {model}: ' + '; '.join(
+            f'{name} {"met" if all(ok) else "not met"} ({sum(ok)} of {len(ok)} seeds)'
+            for name, ok in (('coverage', v['coverage']), ('ECE expected OKS', v['ece_oks']), ('ECE π', v['ece_pi']),
+                             ('person-score AP', v['ap'])) if ok))
+    return '\n'.join(lines) + '\n'
