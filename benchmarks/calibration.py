@@ -17,11 +17,13 @@ def main(argv=None):
     parser.add_argument('--work-dir', required=True, help='a benchmarks/viewpoint_benchmark.py work dir')
     parser.add_argument('--seeds', type=int, nargs='+', required=True)
     parser.add_argument('--models', nargs='+', default=['MDN2', 'MDN3'])
+    parser.add_argument('--refine', choices=['on', 'off'], default='on', help='heatmap refinement of the keypoints')
     parser.add_argument('--report', help='write the Markdown report here')
     args = parser.parse_args(argv)
     import mmpose_mdn  # noqa: F401  registers the components
-    results = calibration.calibrate_runs(args.work_dir, args.seeds, args.models)
-    text = calibration.report(results, 'python benchmarks/calibration.py ' + ' '.join(argv or sys.argv[1:]))
+    refine = args.refine == 'on'
+    results = calibration.calibrate_runs(args.work_dir, args.seeds, args.models, refine)
+    text = calibration.report(results, 'python benchmarks/calibration.py ' + ' '.join(argv or sys.argv[1:]), refine)
     print(text)
     if args.report:
         with open(args.report, 'w') as f:
