@@ -39,7 +39,10 @@ class CalibrationData:
                  match: np.ndarray):
         ann_index = {a['id']: i for i, a in enumerate(data['annotations'])}
         idx = np.array([ann_index.get(m, -1) if m >= 0 else -1 for m in match.tolist()], dtype=np.int64)
-        self.rows = np.flatnonzero(idx >= 0)  # matched predictions
+        matched = np.flatnonzero(idx >= 0)
+        # matched predictions in the order of their annotations: the sums below do not depend on the order the
+        # predictions came in (one process or gathered from several)
+        self.rows = matched[np.argsort(idx[matched], kind='stable')]
         gt = gt_keypoints[idx[self.rows]]
         self.gt, self.visible = gt[..., :2], gt[..., 2]
         anns = [data['annotations'][i] for i in idx[self.rows]]
@@ -115,15 +118,16 @@ def calibration_analysis(cal: CalibrationData, person_scores: np.ndarray, best: 
     out = dict(matched=len(cal.rows), temperatures=t)
     if len(person_scores):
         out['person_score'] = _reliability(person_scores, best, bins)
-    if not cal.has_sigma or not len(cal.rows):
+    if not len(cal.rows):
         return out
-    z = cal.errors(t['sigma_temperature'])
-    out['sigma'] = dict(
-        radii=list(RADII), gaussian=gaussian_coverage(np.array(RADII)).tolist(),
-        coverage={g: ellipse_coverage(z[:, list(ids)], RADII).tolist() for g, ids in groups.items()},
-        rms={g: np.sqrt(np.nanmean(z[:, list(ids)] ** 2, axis=(0, 1))).tolist() for g, ids in groups.items()},
-        expected_oks=_reliability(expected_oks(cal.fields['sigmas'] * t['sigma_temperature'], cal.areas),
-                                  cal.realised, bins))
+    if cal.has_sigma:
+        z = cal.errors(t['sigma_temperature'])
+        out['sigma'] = dict(
+            radii=list(RADII), gaussian=gaussian_coverage(np.array(RADII)).tolist(),
+            coverage={g: ellipse_coverage(z[:, list(ids)], RADII).tolist() for g, ids in groups.items()},
+            rms={g: np.sqrt(np.nanmean(z[:, list(ids)] ** 2, axis=(0, 1))).tolist() for g, ids in groups.items()},
+            expected_oks=_reliability(expected_oks(cal.fields['sigmas'] * t['sigma_temperature'], cal.areas),
+                                      cal.realised, bins))
     if cal.nearest is not None:
         chosen_is_nearest = (cal.fields['components'] == cal.nearest).astype(np.float64)
         out['pi'] = _reliability(cal.chosen_pi(t['pi_temperature']), chosen_is_nearest, bins)

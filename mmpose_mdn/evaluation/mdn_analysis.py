@@ -144,6 +144,8 @@ class MDNAnalysis:
         fitted on this file's matched people (MDN predictions with sigmas)."""
         cal = CalibrationData(preds, self.data, self.ap.keypoints, self.ap.sigmas, match)
         best = best_oks(preds, self.data, self.ap.keypoints, self.ap.sigmas)
+        order = np.lexsort((best, person_scores, preds.image_ids))  # the same sums whatever the predictions' order
+        person_scores, best = person_scores[order], best[order]
         out = dict(before=calibration_analysis(cal, person_scores, best, self.groups))
         if self.temperatures:
             out['after'] = calibration_analysis(cal, person_scores, best, self.groups, self.temperatures)

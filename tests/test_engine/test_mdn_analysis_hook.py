@@ -14,7 +14,7 @@ from mmpose_mdn.evaluation.predictions import MDN_FIELDS
 pytestmark = pytest.mark.slow  # real tools/test.py, tools/train.py and dist_test.sh runs
 
 HOOK = ANALYSIS_HOOK
-FILES = ('analysis.json', 'report.md', 'groups.png', 'ablations.png', 'components.png')
+FILES = ('analysis.json', 'report.md', 'groups.png', 'ablations.png', 'components.png', 'calibration.png')
 
 
 @pytest.fixture(scope='module')

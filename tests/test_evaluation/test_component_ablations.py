@@ -134,7 +134,8 @@ def test_report_tables_charts_and_scalars(tmp_path):
     out = analysis.run(Predictions.from_samples(samples))
     paths = write_report(out, str(tmp_path), title='hand-made')
     assert json.loads((tmp_path / 'analysis.json').read_text()) == json.loads(json.dumps(out))
-    assert [p.rsplit('/', 1)[1] for p in paths['charts']] == ['groups.png', 'ablations.png', 'components.png']
+    assert [p.rsplit('/', 1)[1] for p in paths['charts']] == ['groups.png', 'ablations.png', 'components.png',
+                                                              'calibration.png']
     lines = (tmp_path / 'report.md').read_text().splitlines()
     fmt = '{:.3f}'.format
     groups = out['keypoint_groups']
@@ -152,4 +153,21 @@ def test_report_tables_charts_and_scalars(tmp_path):
     assert scalars['analysis/all_with_C2/all'] == out['ablations']['all with C2']['all']['AP']
     assert scalars['analysis/group/Ears'] == groups['model']['Ears']
     assert scalars['analysis/share@0.7/C1'] == out['components']['shares']['0.7']['share'][1]
-    assert len(scalars) == 12 + 13 * 5 + 2 * M + 1
+    cal = out['calibration']['before']  # these predictions carry no sigma: the person score's and pi's ECE
+    assert scalars['analysis/calibration/before/ece_pi'] == cal['pi']['ece']
+    assert scalars['analysis/calibration/before/ece_person_score'] == cal['person_score']['ece']
+    assert len(scalars) == 12 + 13 * 5 + 2 * M + 1 + 2
+    assert '## Calibration' in '\n'.join(lines)
+
+
+def test_calibration_does_not_depend_on_the_order_of_the_predictions():
+    """The hook gathers several processes' predictions in another order than one process makes them: the
+    calibration (sums over people, the fitted temperatures) must come out the same, to the last bit."""
+    _, samples, _ = mdn_samples()
+    for s in samples:  # a sigma per person, so that sigma's calibration is computed too
+        s['pred_instances']['sigmas'] = np.full((len(s['pred_instances']['keypoints']), 2), 40.0)
+    analysis = MDNAnalysis(str(data_dir('coco_mini') / SETS['coco_mini'][1]), progress=False,
+                           temperatures=dict(sigma_temperature=1.3, pi_temperature=0.5))
+    ordered = analysis.calibrate(Predictions.from_samples(samples))
+    shuffled = analysis.calibrate(Predictions.from_samples(samples[::-1]))
+    assert ordered == shuffled and 'sigma' in ordered['after'] and ordered['before']['matched'] > 20
