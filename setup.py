@@ -13,6 +13,7 @@ setup(
     packages=find_packages(include=['mmpose_mdn', 'mmpose_mdn.*']),
     python_requires='>=3.8',
     install_requires=read_requirements('requirements/runtime.txt'),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    extras_require={'tests': read_requirements('requirements/tests.txt'),
+                    'deploy': read_requirements('requirements/deploy.txt')},
     license='Apache-2.0',
 )

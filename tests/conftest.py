@@ -50,6 +50,18 @@ def data_dir(name: str) -> Path:
     return path
 
 
+def optional_module(name: str, extra: str):
+    """An optional dependency imported; skips the test where it is absent, fails in CI (CI=true) instead."""
+    import importlib
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        msg = f'{name} is absent: install the {extra} extra (pip install -e .[{extra}], make install-{extra})'
+        if os.environ.get('CI', '').lower() == 'true':
+            pytest.fail(msg + ' -- CI must have it')
+        pytest.skip(msg)
+
+
 def tiny_estimator_cfg(num_components=3, input_size=(128, 128), flip_test=False, refine=True):
     """The whole estimator through the registries: a 2-stack mmdet.HourglassNet of tiny widths and our head."""
     codec = dict(type='CenterNetPose', input_size=input_size, stride=4, refine=refine)

@@ -377,10 +377,16 @@ class CenterNetMDNHead(BaseHead):
         if test_cfg.get('flip_test', False):
             maps = self._flip_average(feats, batch_data_samples[0].metainfo['flip_indices'])
         else:
-            maps = self.forward_last(feats)
-            maps['centre_heatmap'] = heatmap_probs(maps['centre_heatmap'])
-            maps['keypoint_heatmaps'] = heatmap_probs(maps['keypoint_heatmaps'])
+            maps = self.predict_maps(feats)
         return self.predict_by_feat(maps, test_cfg)
+
+    def predict_maps(self, feats: Features) -> Dict[str, Tensor]:
+        """The last stack's maps (B, C, H, W) by branch name, heatmaps as probabilities: what
+        :meth:`predict_by_feat` decodes (and what an exported network outputs)."""
+        maps = self.forward_last(feats)
+        maps['centre_heatmap'] = heatmap_probs(maps['centre_heatmap'])
+        maps['keypoint_heatmaps'] = heatmap_probs(maps['keypoint_heatmaps'])
+        return maps
 
     def predict_by_feat(self, maps: Dict[str, Tensor], test_cfg: ConfigType = {}) -> Predictions:
         """People per image scoring >= ``test_cfg.score_thr``, in model-input pixels (the estimator maps them to
