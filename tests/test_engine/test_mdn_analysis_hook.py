@@ -189,17 +189,17 @@ def test_hook_logs_scalars_every_validation_epoch(first12, tmp_path):
 
 def test_temperatures_fitted_on_one_split_report_and_apply_on_another(tested, from_checkpoint, mini_checkpoint,
                                                                        first12, tmp_path):
-    """--fit-out on the session's dump (its checkpoint, barely trained, matches one person of the 79 images: all
-    of them are the fitting split here; a user fits on a split it does not report); --temperatures on the first 12
-    reports the
-    calibration before and after them, and the head's test_cfg with the same temperatures (the .py fragment) gives
-    predictions whose calibration is that 'after': sigma x T_sigma and pi tempered at test time, as the analysis
-    applies them, and a fit on them finds T = 1."""
+    """--fit-out on the session's first 12 images (its checkpoint, barely trained, matches one person there: the
+    fitting split is the reported one here; a user fits on a split it does not report); --temperatures on them
+    reports the calibration before and after them, and the head's test_cfg with the same temperatures (the .py
+    fragment) gives predictions whose calibration is that 'after': sigma x T_sigma and pi tempered at test time, as
+    the analysis applies them, and a fit on them finds the first fit's T_sigma divided by T_sigma."""
     out, _ = tested
     (tmp_path / 'first12.pkl').write_bytes(pickle.dumps(mmengine.load(out / 'preds.pkl')[:12]))
     fit = tmp_path / 'T.json'
-    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--out-dir', tmp_path / 'fit',
-              '--seeds', '0', '--displacements', '1', '--fit-out', fit, '--cfg-options', *mini_data_options())
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir',
+              tmp_path / 'fit', '--seeds', '0', '--displacements', '1', '--fit-out', fit, '--cfg-options',
+              *mini_data_options(first12))
     temperatures = json.loads(fit.read_text())
     assert set(temperatures) == {'sigma_temperature', 'pi_temperature', 'oks_area_ratio'}
     assert all(v > 0 for v in temperatures.values())

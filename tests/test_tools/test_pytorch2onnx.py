@@ -11,22 +11,22 @@ from conftest import MINI_MDN, ROOT, call_tool, coco_mini_copy, data_dir, mini_d
 
 @pytest.fixture(scope='module')
 def exported(mini_checkpoint, tmp_path_factory):
-    """The export of the session's checkpoint, verified on the first 12 val images of coco_mini (a copy)."""
+    """The export of the session's checkpoint, verified on the first 6 val images of coco_mini (a copy)."""
     optional_module('onnxruntime', 'deploy')
     tmp = tmp_path_factory.mktemp('onnx')
-    data = coco_mini_copy(tmp / 'coco_mini', train=1, val=12)
+    data = coco_mini_copy(tmp / 'coco_mini', train=1, val=6)
     proc = call_tool('tools/deployment/pytorch2onnx.py', MINI_MDN, mini_checkpoint, '--out', tmp / 'tiny.onnx',
                      '--dynamic-batch', '--verify', '--cfg-options', *mini_data_options(data))
     return tmp / 'tiny.onnx', proc.stdout
 
 
 def test_export_verifies_on_the_configs_test_set(exported):
-    """--verify on the config's test set (12 images): the same people and the same AP."""
+    """--verify on the config's test set (6 images): the same people and the same AP."""
     out, stdout = exported
     assert 'input (B, 3, 256, 256), outputs box_size, centre_heatmap, centre_offset, keypoint_heatmaps' in stdout
-    assert 'verify on 12 images' in stdout and 'verify: passed' in stdout
+    assert 'verify on 6 images' in stdout and 'verify: passed' in stdout
     both, alone = map(int, re.search(r'(\d+) people found by both runtimes, (\d+) by one alone', stdout).groups())
-    assert both > 500 and alone <= 0.01 * both  # the check compared people, not empty lists
+    assert both > 250 and alone <= 0.01 * both  # the check compared people, not empty lists
     ap_torch, ap_onnx = map(float, re.search(r', AP ([\d.]+) \(PyTorch\) / ([\d.]+) \(onnxruntime\)', stdout).groups())
     assert abs(ap_onnx - ap_torch) <= 1e-3
 
