@@ -20,12 +20,23 @@ def file_problems(coco: dict, ann_file: str) -> List[str]:
     """Problems of the file as a whole.
 
     Duplicate image or annotation ids (COCO's index keeps the last annotation of an id, so the first one's image
-    gets the second's person), annotations whose ``image_id`` has no entry in ``images`` (never loaded), and a
-    file with no annotation carrying ``keypoints`` (nothing to train on, AP undefined).
+    gets the second's person), images without a positive ``width`` / ``height`` (mmpose fails on them with a bare
+    ``KeyError``), annotations whose ``category_id`` is not the file's person category (mmpose loads every
+    annotation of an image as a person, whatever its category), annotations whose ``image_id`` has no entry in
+    ``images`` (never loaded), and a file with no annotation carrying ``keypoints`` (nothing to train on, AP
+    undefined).
     """
     images, anns = coco.get('images', []), coco.get('annotations', [])
     problems = [f'{ann_file}: image id {i}: field "id" is shared by {n} entries of "images"'
                 for i, n in Counter(img.get('id') for img in images).items() if n > 1]
+    problems += [f'{ann_file}: image id {img.get("id")} ({img.get("file_name")}): field "{field}" is missing or not '
+                 f'a positive number, got {img.get(field)!r} (the image size, which every person is placed in)'
+                 for img in images for field in ('width', 'height') if not _positive(img, field)]
+    person = {c.get('id') for c in coco.get('categories', []) if c.get('name') == 'person' or 'keypoints' in c}
+    if person:
+        problems += [f'{ann_file}: annotation id {a.get("id")}: field "category_id" is {a.get("category_id")!r}, not '
+                     f'a person category of the file ({sorted(person)}): it would be trained and scored as a person'
+                     for a in anns if a.get('category_id') not in person]
     problems += [f'{ann_file}: annotation id {i}: field "id" is shared by {n} annotations (COCO keeps the last one '
                  'for every image that lists the id)' for i, n in Counter(a.get('id') for a in anns).items() if n > 1]
     image_ids = {img.get('id') for img in images}
@@ -38,8 +49,9 @@ def file_problems(coco: dict, ann_file: str) -> List[str]:
 
 
 def annotation_problems(ann: dict, img: dict, num_keypoints: int, ann_file: str) -> List[str]:
-    """Problems of one annotation: ``bbox`` must be 4 finite numbers [x, y, w, h] with w, h >= 0; ``keypoints``
-    K×(x, y, v) finite numbers with v in {0, 1, 2}; ``num_keypoints``, where given, the count of v > 0."""
+    """Problems of one annotation: ``bbox`` must be 4 finite numbers [x, y, w, h] with w, h >= 0; ``area``, where
+    given, a finite number >= 0; ``keypoints`` K×(x, y, v) finite numbers with v in {0, 1, 2}; ``num_keypoints``,
+    where given, the count of v > 0."""
     where = f'{ann_file}: annotation id {ann.get("id")} (image {img.get("file_name")})'
     problems = []
     if 'bbox' in ann:
@@ -48,6 +60,9 @@ def annotation_problems(ann: dict, img: dict, num_keypoints: int, ann_file: str)
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
                            for v in box) or box[2] < 0 or box[3] < 0):
             problems.append(f'{where}: field "bbox" must be 4 finite numbers [x, y, w, h] with w, h >= 0, got {box}')
+    if 'area' in ann and not (_number(ann['area']) and ann['area'] >= 0):
+        problems.append(f'{where}: field "area" must be a finite number >= 0, got {ann["area"]!r} (COCOeval\'s OKS '
+                        'divides by it and its area ranges would mis-file the person)')
     if 'keypoints' in ann:
         kpts = _numbers(ann['keypoints'])
         if kpts is None or kpts.shape != (3 * num_keypoints, ) or not np.isfinite(kpts).all() or not np.isin(
@@ -79,6 +94,20 @@ def image_problems(path: str, width: Optional[int] = None, height: Optional[int]
         return [f'{path}: image is {w}×{h} but the annotation file says width {width}, height {height} (a '
                 'different file, or a rotated one, under this name)']
     return []
+
+
+def _number(value) -> bool:
+    """A finite int or float (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def has_image_size(img: dict) -> bool:
+    """Whether an ``images`` entry has a positive ``width`` and ``height``."""
+    return _positive(img, 'width') and _positive(img, 'height')
+
+
+def _positive(entry: dict, field: str) -> bool:
+    return _number(entry.get(field)) and entry[field] > 0
 
 
 def _numbers(values) -> Optional[np.ndarray]:

@@ -6,7 +6,7 @@ from mmengine.fileio import exists
 from mmpose.datasets import CocoDataset
 from mmpose.registry import DATASETS
 
-from .coco_checks import annotation_problems, file_problems, image_problems
+from .coco_checks import annotation_problems, file_problems, has_image_size, image_problems
 
 SHOWN_PROBLEMS = 20  # problems listed in an error; tools/misc/check_dataset.py lists them all
 
@@ -17,8 +17,8 @@ class ValidatedCocoDataset(CocoDataset):
 
     - When built: the annotation file and the image folder must exist (an overridden ``data_root`` that points
       nowhere fails before training starts), and the file must pass :mod:`.coco_checks` (duplicate ids, annotations
-      of unknown images, non-numeric or NaN boxes and keypoints, ``num_keypoints`` that disagrees with the
-      keypoints, no person at all). Every problem is collected; the ``ValueError`` lists them with the file,
+      of unknown images, images without a size, annotations of another category, negative areas, non-numeric or
+      NaN boxes and keypoints, ``num_keypoints`` that disagrees with the keypoints, no person at all). Every problem is collected; the ``ValueError`` lists them with the file,
       annotation id and field.
     - When an image is loaded: a file that is missing or cannot be decoded is named as such, and an image whose
       decoded size differs from the file's ``width`` × ``height`` fails (its keypoints belong to another image).
@@ -48,6 +48,8 @@ class ValidatedCocoDataset(CocoDataset):
 
     def parse_data_info(self, raw_data_info: dict):
         ann, img = raw_data_info['raw_ann_info'], raw_data_info['raw_img_info']
+        if not has_image_size(img):  # mmpose would fail with a bare KeyError; file_problems names it
+            return None
         problems = annotation_problems(ann, img, self.metainfo['num_keypoints'], self.ann_file)
         if problems:
             self._problems += problems

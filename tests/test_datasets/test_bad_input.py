@@ -109,12 +109,18 @@ def corrupt(case, anns1, anns2):
     if case == 'non-numeric keypoints':
         first['keypoints'][4] = 'x'
         return anns1 + anns2, first['id'], '"keypoints"'
+    if case == 'negative area':  # accepted by mmpose: COCOeval's OKS and area ranges then change the AP silently
+        first['area'] = -first['area']
+        return anns1 + anns2, first['id'], '"area"'
+    if case == 'another category':  # mmpose trains and scores every annotation of an image as a person
+        first['category_id'] = 2
+        return anns1 + anns2, first['id'], '"category_id"'
     assert case == 'no person'
     return [], None, '"keypoints"'
 
 
 @pytest.mark.parametrize('case', ['duplicate id', 'unknown image', 'num_keypoints', 'non-numeric keypoints',
-                                  'no person'])
+                                  'negative area', 'another category', 'no person'])
 def test_corrupt_annotation_file_names_file_id_and_field(tmp_path, coco, cfg, case):
     """Each corruption changes the labels without a word in mmpose (or fails in numpy): here the dataset refuses
     the file when it is built, naming it, the annotation id and the field."""
@@ -125,6 +131,17 @@ def test_corrupt_annotation_file_names_file_id_and_field(tmp_path, coco, cfg, ca
         dataset(cfg, ann_file)
     msg = str(err.value)
     assert str(ann_file) in msg and field in msg and (ann_id is None or f'annotation id {ann_id}' in msg), msg
+
+
+@pytest.mark.parametrize('field', ['width', 'height'])
+def test_image_without_a_size_names_file_image_and_field(tmp_path, coco, cfg, field):
+    """mmpose fails on it with a bare KeyError: 'width'."""
+    img, anns = image_with_people(coco, 1)
+    ann_file = write_set(tmp_path, coco, {k: v for k, v in img.items() if k != field}, anns)
+    with pytest.raises(ValueError) as err:
+        dataset(cfg, ann_file)
+    msg = str(err.value)
+    assert str(ann_file) in msg and f'image id {img["id"]} ({img["file_name"]}): field "{field}" is missing' in msg
 
 
 def test_image_of_another_size_than_annotated_fails_when_loaded(tmp_path, coco, cfg):
