@@ -85,7 +85,6 @@ def compare_on_images(estimator: nn.Module, onnx_file: str, inputs: Iterable[dic
     worst = dict(maps=0.0, keypoints_px=0.0, scores=0.0, people=0, unmatched=0, unmatched_score=0.0, images=0)
     for info in inputs:
         batch = estimator.data_preprocessor(pseudo_collate([pipeline(copy.deepcopy(info))]), False)
-        name = info.get('img_path')
         with torch.no_grad():
             ours = estimator.head.predict_maps(estimator.extract_feat(batch['inputs']))
         theirs = runtime(batch['inputs'])
