@@ -271,3 +271,16 @@ def test_flip_offset_maps_mirror_every_components_pose(mixture):
         torch.testing.assert_close(f_means, means[:, flip] * torch.tensor([-1.0, 1.0]))
         torch.testing.assert_close((f_sigmas, f_log_pi), (sigmas, log_pi))
     torch.testing.assert_close(head.flip_offset_maps(back, flip), raw)
+
+
+def test_keypoint_sigmas_of_another_length_than_the_heads_keypoints_fail_when_built():
+    """A 14-keypoint head (CrowdPose, AI Challenger) with the MDN loss's default COCO sigmas: the build names both
+    numbers and the metainfo file, instead of a shape error in the first loss."""
+    cfg = tiny_estimator_cfg(3, INPUT)
+    cfg['head']['num_keypoints'] = 14
+    with pytest.raises(ValueError,
+                       match=r'num_keypoints=14, but its offset_loss has 17 keypoint sigmas from .*coco\.py'):
+        MODELS.build(cfg)
+    crowdpose = 'configs/_base_/datasets/crowdpose.py'
+    cfg['head']['offset_loss'] = dict(type='MDNLoss', metainfo=crowdpose)
+    assert MODELS.build(cfg).head.offset_loss.keypoint_sigmas.numel() == 14

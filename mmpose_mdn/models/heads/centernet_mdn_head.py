@@ -213,6 +213,11 @@ class CenterNetMDNHead(BaseHead):
         self.centre_offset_loss = MODELS.build(centre_offset_loss)
         self.keypoint_subpixel_loss = MODELS.build(keypoint_subpixel_loss)
         self.offset_loss = MODELS.build(offset_loss)
+        sigmas = getattr(self.offset_loss, 'keypoint_sigmas', None)
+        if sigmas is not None and sigmas.numel() != K:
+            raise ValueError(f'CenterNetMDNHead has num_keypoints={K}, but its offset_loss has {sigmas.numel()} '
+                             f'keypoint sigmas from {self.offset_loss.metainfo}: set offset_loss.metainfo to the '
+                             'dataset\'s metainfo file (its sigmas, one per keypoint)')
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
         self._checked_test_cfg = None
 

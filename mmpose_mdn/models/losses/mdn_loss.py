@@ -65,7 +65,8 @@ class MDNLoss(nn.Module):
             raise ValueError(f'MDNLoss beta must be in [0, 1], got {beta}')
         if gate_target not in self.GATE_TARGETS:
             raise ValueError(f'MDNLoss gate_target must be one of {self.GATE_TARGETS}, got {gate_target!r}')
-        sigmas = parse_pose_metainfo(dict(from_file=metainfo or COCO_METAINFO))['sigmas']
+        self.metainfo = metainfo or COCO_METAINFO
+        sigmas = parse_pose_metainfo(dict(from_file=self.metainfo))['sigmas']
         self.register_buffer('keypoint_sigmas', torch.as_tensor(sigmas, dtype=torch.float32), persistent=False)
         self.loss_weight = loss_weight
         self.beta = beta
