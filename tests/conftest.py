@@ -43,11 +43,15 @@ def data_dir(name: str) -> Path:
     """A folder of ../shared/data; skips the test where it is absent, fails in CI (CI=true) instead."""
     path = DATA / name
     if not path.is_dir():
-        msg = f'real data {path} is absent (set MDN_DATA to the folder holding coco_mini/, coco_test4/, ...)'
-        if os.environ.get('CI', '').lower() == 'true':
-            pytest.fail(msg + ' -- CI must have it')
-        pytest.skip(msg)
+        absent(f'real data {path} is absent (set MDN_DATA to the folder holding coco_mini/, coco_test4/, ...)')
     return path
+
+
+def absent(msg: str):
+    """Skip the test for something it needs that is absent here; fail it in CI (CI=true), which must have it."""
+    if os.environ.get('CI', '').lower() == 'true':
+        pytest.fail(msg + ' -- CI must have it')
+    pytest.skip(msg)
 
 
 def optional_module(name: str, extra: str):
@@ -56,10 +60,7 @@ def optional_module(name: str, extra: str):
     try:
         return importlib.import_module(name)
     except ImportError:
-        msg = f'{name} is absent: install the {extra} extra (pip install -e .[{extra}], make install-{extra})'
-        if os.environ.get('CI', '').lower() == 'true':
-            pytest.fail(msg + ' -- CI must have it')
-        pytest.skip(msg)
+        absent(f'{name} is absent: install the {extra} extra (pip install -e .[{extra}], make install-{extra})')
 
 
 def tiny_estimator_cfg(num_components=3, input_size=(128, 128), flip_test=False, refine=True):

@@ -57,8 +57,7 @@ def annotation_problems(ann: dict, img: dict, num_keypoints: int, ann_file: str)
     if 'bbox' in ann:
         box = ann['bbox']
         if (not isinstance(box, (list, tuple)) or len(box) != 4
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                           for v in box) or box[2] < 0 or box[3] < 0):
+                or not all(_number(v) for v in box) or box[2] < 0 or box[3] < 0):
             problems.append(f'{where}: field "bbox" must be 4 finite numbers [x, y, w, h] with w, h >= 0, got {box}')
     if 'area' in ann and not (_number(ann['area']) and ann['area'] >= 0):
         problems.append(f'{where}: field "area" must be a finite number >= 0, got {ann["area"]!r} (COCOeval\'s OKS '

@@ -18,8 +18,8 @@ class ValidatedCocoDataset(CocoDataset):
     - When built: the annotation file and the image folder must exist (an overridden ``data_root`` that points
       nowhere fails before training starts), and the file must pass :mod:`.coco_checks` (duplicate ids, annotations
       of unknown images, images without a size, annotations of another category, negative areas, non-numeric or
-      NaN boxes and keypoints, ``num_keypoints`` that disagrees with the keypoints, no person at all). Every problem is collected; the ``ValueError`` lists them with the file,
-      annotation id and field.
+      NaN boxes and keypoints, ``num_keypoints`` that disagrees with the keypoints, no person at all). Every
+      problem is collected; the ``ValueError`` lists them with the file, annotation id and field.
     - When an image is loaded: a file that is missing or cannot be decoded is named as such, and an image whose
       decoded size differs from the file's ``width`` × ``height`` fails (its keypoints belong to another image).
 

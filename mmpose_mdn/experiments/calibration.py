@@ -31,9 +31,10 @@ def test_run(cfg, checkpoint: str, work: str, name: str, data_root: str = None, 
     """CocoMetric's metrics and the dumped predictions of ``checkpoint`` on the config's test scenes (or those of
     ``data_root`` / ``seed``), with ``test_cfg`` merged into the model's, heatmap refinement on or off."""
     import mmengine
-    from mmengine.runner import Runner
 
     from mmpose_mdn.utils.config import visualizer_per_run
+
+    from .scoring import score_checkpoint
     cfg = copy.deepcopy(cfg)
     dataset = cfg.test_dataloader.dataset
     if data_root is not None:
@@ -43,9 +44,8 @@ def test_run(cfg, checkpoint: str, work: str, name: str, data_root: str = None, 
     cfg.test_evaluator = [dict(cfg.test_evaluator[0], ann_file=ann_file),
                           dict(type='DumpResults', out_file_path=dump)]
     cfg.model.test_cfg = {**cfg.model.test_cfg, **(test_cfg or {})}
-    cfg.model.head.decoder.refine = refine
-    cfg.load_from, cfg.resume, cfg.work_dir, cfg.experiment_name = checkpoint, False, work, name
-    metrics = Runner.from_cfg(visualizer_per_run(cfg)).test()
+    cfg.work_dir = work
+    metrics = score_checkpoint(visualizer_per_run(cfg), checkpoint, refine, name)
     return metrics, mmengine.load(dump), ann_file
 
 

@@ -89,8 +89,7 @@ def train_until_plateau(job: tuple) -> str:
     """One run (regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores): train ``iters``
     more at a time, scoring each new checkpoint, until :func:`plateaued` (with at least ``min_scores`` scores) or
     ``max_iters``; writes ``scores.json`` and ``state.json`` (iterations trained, plateaued, the rise with refinement
-    on and off) and returns the
-    run's folder. A run stopped by a looser rule continues under a stricter one."""
+    on and off) and returns the run's folder. A run stopped by a looser rule continues under a stricter one."""
     regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores = job
     from mmengine.runner import Runner
 

@@ -89,15 +89,16 @@ def write_temperatures(analysis_json: str, fit_out: str) -> None:
     """``fit_out`` (JSON) and its ``.py`` twin (``model.test_cfg``) from the temperatures the analysis fitted."""
     if fit_out is None:
         return
-    fitted = json.load(open(analysis_json)).get('calibration', {}).get('fitted')
+    analysis = json.load(open(analysis_json))
+    fitted = analysis.get('calibration', {}).get('fitted')
     if not fitted:
         raise ValueError(f'{analysis_json} has no fitted temperatures: the predictions carry no MDN sigma, or none '
                          'was matched to an annotated person')
     with open(fit_out, 'w') as f:
         json.dump(fitted, f, indent=1)
     with open(osp.splitext(fit_out)[0] + '.py', 'w') as f:
-        f.write(f'# fitted by tools/analysis/mdn_analysis.py --fit-out on {json.load(open(analysis_json))["ann_file"]}'
-                f'\nmodel = dict(test_cfg=dict({", ".join(f"{k}={v!r}" for k, v in fitted.items())}))\n')
+        f.write(f'# fitted by tools/analysis/mdn_analysis.py --fit-out on {analysis["ann_file"]}\n'
+                f'model = dict(test_cfg=dict({", ".join(f"{k}={v!r}" for k, v in fitted.items())}))\n')
     print(f'temperatures: {fit_out}')
 
 

@@ -11,12 +11,13 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, Features, InstanceList, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
-from ..utils.hierarchical_mdn import BRANCHES, hierarchical_parameters
 from ...evaluation.calibration import expected_oks
+from ..utils.hierarchical_mdn import BRANCHES, hierarchical_parameters
 from ..utils.mdn import (check_component_rule, mdn_channels, mdn_parameters, mdn_slices, mixture_probs,
                          select_component)
 
 HEATMAP_BIAS = -2.19  # sigmoid(-2.19) = 0.1: the focal-loss prior of CenterNet / RetinaNet
+OKS_AREA_RATIO = 0.53  # a COCO person's mask area over its box's, the median on coco_mini's training people
 
 
 def branch(in_channels: int, feat_channels: int, out_channels: int, bias: Optional[float] = None) -> nn.Module:
@@ -142,12 +143,12 @@ class CenterNetMDNHead(BaseHead):
     ``component`` (``'max'``: the component of largest pi, default; ``'mean'``: the pi-weighted mean of the
     means; an int: that component), ``ignore_components`` (components removed before the rule, pi
     renormalised over the rest) and ``score_thr`` (people kept: centre score >= it; default 0).
-    MDN's calibration (``tools/analysis/calibrate_mdn.py`` fits them): ``sigma_temperature`` T_s (reported sigmas
-    x T_s) and ``pi_temperature`` T_pi (reported pi = softmax(log pi / T_pi)), both 1 by default; they change the
-    reported uncertainty, never the keypoints or the chosen component. ``person_score``: ``'centre'`` (default, the
-    centre heatmap's score) or ``'expected_oks'``: the centre score x the OKS the person's Gaussian predicts,
-    [(1 + sx^2 / 4A)(1 + sy^2 / 4A)]^(-1/2) with A = ``oks_area_ratio`` (default 0.53, a COCO person's mask area
-    over its box's, the median on coco_mini's training people) x the predicted box's area.
+    MDN's calibration (``tools/analysis/mdn_analysis.py --fit-out`` fits them): ``sigma_temperature`` T_s
+    (reported sigmas x T_s) and ``pi_temperature`` T_pi (reported pi = softmax(log pi / T_pi)), both 1 by default;
+    they change the reported uncertainty, never the keypoints or the chosen component. ``person_score``:
+    ``'centre'`` (default, the centre heatmap's score) or ``'expected_oks'``: the centre score x the OKS the
+    person's Gaussian predicts, [(1 + sx^2 / 4A)(1 + sy^2 / 4A)]^(-1/2) with A = ``oks_area_ratio`` (default
+    :data:`OKS_AREA_RATIO`) x the predicted box's area.
     """
 
     def __init__(self,
@@ -429,8 +430,8 @@ class CenterNetMDNHead(BaseHead):
         if test_cfg.get('person_score', 'centre') == 'expected_oks':
             for inst in people:
                 box_area = (inst.bboxes[:, 2] - inst.bboxes[:, 0]) * (inst.bboxes[:, 3] - inst.bboxes[:, 1])
-                inst.bbox_scores = inst.bbox_scores * expected_oks(
-                    inst.sigmas, box_area * test_cfg.get('oks_area_ratio', 0.53)).astype(inst.bbox_scores.dtype)
+                area = box_area * test_cfg.get('oks_area_ratio', OKS_AREA_RATIO)
+                inst.bbox_scores = inst.bbox_scores * expected_oks(inst.sigmas, area).astype(inst.bbox_scores.dtype)
         return people
 
     def decode_mixture(self, raw: Tensor, test_cfg: ConfigType = {}) -> Dict[str, Tensor]:
