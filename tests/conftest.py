@@ -15,7 +15,7 @@ DATA = Path(os.environ.get('MDN_DATA', ROOT.parent / 'shared' / 'data'))
 # `make test-fast` (-m 'not slow') leaves out the tests that train, run a tool or a benchmark, or share the session's
 # trained checkpoint; CI runs every test
 SLOW_FOLDERS = ('test_tools', 'test_benchmarks', 'test_demo')
-SLOW_FIXTURES = {'mini_checkpoint', 'mini_test_run'}
+SLOW_FIXTURES = {'mini_checkpoint', 'mini_test_run', 'people_onnx'}
 
 
 def pytest_configure(config):
@@ -240,6 +240,18 @@ def mini_checkpoint(tmp_path_factory) -> Path:
               *mini_data_options(), 'train_cfg.max_epochs=3', 'default_hooks.checkpoint.interval=3',
               'default_hooks.logger.interval=1', 'randomness.seed=0')
     return work_dir / 'epoch_3.pth'
+
+
+@pytest.fixture(scope='session')
+def people_onnx(mini_checkpoint, tmp_path_factory) -> tuple:
+    """The session checkpoint exported ``--with-decode --dynamic-batch`` and verified on the first 6 val images of
+    coco_mini (a copy): the file and the tool's output."""
+    optional_module('onnxruntime', 'deploy')
+    tmp = tmp_path_factory.mktemp('people_onnx')
+    data = coco_mini_copy(tmp / 'coco_mini', train=1, val=6)
+    proc = call_tool('tools/deployment/pytorch2onnx.py', MINI_MDN, mini_checkpoint, '--out', tmp / 'people.onnx',
+                     '--with-decode', '--dynamic-batch', '--verify', '--cfg-options', *mini_data_options(data))
+    return tmp / 'people.onnx', proc.stdout
 
 
 def xtcocotools_stats(gt: dict, results: list, sigmas, tmp_path) -> list:

@@ -217,7 +217,8 @@ class CenterNetPose(BaseKeypointCodec):
     def batch_decode(self,
                      outputs: Dict[str, Tensor],
                      offset_decoder: Optional[OffsetDecoder] = None) -> List[Dict[str, Tensor]]:
-        """Decode a batch of output maps into people, in model-input pixels.
+        """Decode a batch of output maps into people, in model-input pixels: the people of :meth:`decode_people`
+        scoring >= ``decode_score_thr``, per image.
 
         Peaks of the centre heatmap after 3x3 max-pooling, the ``decode_topk`` best with score >=
         ``decode_score_thr``; keypoints = centre pixel + offsets. Only at these centres are the keypoint offsets
@@ -248,14 +249,27 @@ class CenterNetPose(BaseKeypointCodec):
             would drop the boxes and the mixture's fields: ``CenterNetMDNHead.decode`` makes ``InstanceData`` of
             these dicts.
         """
+        people = self.decode_people(outputs, offset_decoder)
+        keep = people['bbox_scores'] >= self.decode_score_thr
+        return [{name: value[b, keep[b]] for name, value in people.items()} for b in range(len(keep))]
+
+    @torch.no_grad()
+    def decode_people(self,
+                      outputs: Dict[str, Tensor],
+                      offset_decoder: Optional[OffsetDecoder] = None,
+                      fixed_size: bool = False) -> Dict[str, Tensor]:
+        """:meth:`batch_decode`'s people as (B, k, ...) tensors, best first, those scoring below
+        ``decode_score_thr`` included: k is the most people an image keeps or, with ``fixed_size``, every one of
+        the ``min(decode_topk, H * W)`` candidates (a shape that does not depend on the values, as an exported
+        graph needs; the people above the threshold are the same)."""
         centre_heatmap = outputs['centre_heatmap']
         keypoint_heatmaps = outputs.get('keypoint_heatmaps')
         B, _, H, W = centre_heatmap.shape
         topk = min(self.decode_topk, H * W)
         scores, inds, _, ys, xs = get_topk_from_heatmap(local_maximum(centre_heatmap), k=topk)
-        # peaks come best first: only the first k' (the most people any image keeps) are decoded
-        topk = int((scores >= self.decode_score_thr).sum(1).max())
-        scores, inds, ys, xs = scores[:, :topk], inds[:, :topk], ys[:, :topk], xs[:, :topk]
+        if not fixed_size:  # peaks come best first: only the first k' (the most people any image keeps) are decoded
+            topk = int((scores >= self.decode_score_thr).sum(1).max())
+            scores, inds, ys, xs = scores[:, :topk], inds[:, :topk], ys[:, :topk], xs[:, :topk]
         centre_px = torch.stack([xs, ys.float()], dim=-1)  # (B, k, 2)
         # a regressed size below 0 is an empty box, not a flipped one: a negative width would give COCO a negative
         # area, and COCOeval ignores such unmatched people (its area range starts at 0)
@@ -278,7 +292,7 @@ class CenterNetPose(BaseKeypointCodec):
         if keypoint_heatmaps is not None:
             if self.refine:
                 kpts = self._snap_to_peaks(kpts, bboxes.repeat_interleave(J, dim=1), keypoint_heatmaps,
-                                           outputs.get('keypoint_subpixel_offset'))
+                                           outputs.get('keypoint_subpixel_offset'), fixed_size)
             px = kpts.floor().long()  # the pixel holding the keypoint, where encode puts its peak
             flat = px[..., 1].clamp(0, H - 1) * W + px[..., 0].clamp(0, W - 1)  # (B, k*J, K)
             kpt_scores = keypoint_heatmaps.flatten(2).gather(2, flat.transpose(1, 2)).transpose(1, 2)
@@ -297,16 +311,17 @@ class CenterNetPose(BaseKeypointCodec):
         if kpts.shape[2]:
             decoded.update(component_keypoints=kpts, component_keypoint_scores=kpt_scores)
         decoded.update(people)
-        keep = scores >= self.decode_score_thr
-        return [{name: value[b, keep[b]] for name, value in decoded.items()} for b in range(B)]
+        return decoded
 
-    def _snap_to_peaks(self, kpts: Tensor, bboxes: Tensor, heatmaps: Tensor,
-                       subpixel_offsets: Optional[Tensor]) -> Tensor:
+    def _snap_to_peaks(self, kpts: Tensor, bboxes: Tensor, heatmaps: Tensor, subpixel_offsets: Optional[Tensor],
+                       fixed_size: bool = False) -> Tensor:
         """CenterNet's keypoint refinement, vectorised over people and keypoints.
 
         Args:
             kpts (Tensor): (B, N, K, 2) regressed keypoints on the map; bboxes (Tensor): (B, N, 4)
             heatmaps (Tensor): (B, K, H, W); subpixel_offsets (Tensor, optional): (B, K*2, H, W)
+            fixed_size (bool): keep every candidate, not only the peaks above ``refine_score_thr`` (which never
+                snap): shapes that do not depend on the values
 
         The candidates are the ``decode_topk`` best peaks of each keypoint type, whatever N.
         """
@@ -314,7 +329,7 @@ class CenterNetPose(BaseKeypointCodec):
         H, W = heatmaps.shape[-2:]
         peaks = local_maximum(heatmaps).flatten(2)  # (B, K, H*W)
         cand_scores, cand_inds = peaks.topk(min(self.decode_topk, H * W), dim=-1)  # (B, K, C), best first
-        C = int((cand_scores >= self.refine_score_thr).sum(-1).max())  # peaks below the threshold never snap
+        C = cand_scores.shape[-1] if fixed_size else int((cand_scores >= self.refine_score_thr).sum(-1).max())
         if C == 0:
             return kpts
         cand_scores, cand_inds = cand_scores[..., :C], cand_inds[..., :C]
@@ -327,8 +342,11 @@ class CenterNetPose(BaseKeypointCodec):
         pts = kpts.permute(3, 0, 2, 1)[:, :, :, None]  # (2, B, K, 1, N)
         cxy = cand.permute(3, 0, 1, 2)[..., None]  # (2, B, K, C, 1)
         cxy = cxy.masked_fill((cand_scores < self.refine_score_thr)[..., None], float('inf'))  # never nearest
-        dist2, dy2 = (torch.sub(pts[a], cxy[a], out=kpts.new_empty(B, K, C, N)).square_() for a in (0, 1))
-        dist2.add_(dy2)
+        if fixed_size:  # an exported graph: ONNX has no out= arguments
+            dist2 = (pts[0] - cxy[0]).square() + (pts[1] - cxy[1]).square()
+        else:
+            dist2, dy2 = (torch.sub(pts[a], cxy[a], out=kpts.new_empty(B, K, C, N)).square_() for a in (0, 1))
+            dist2.add_(dy2)
         min_dist2, nearest = dist2.min(dim=2)  # (B, K, N)
         snapped = cand.gather(2, nearest[..., None].expand(B, K, N, 2)).transpose(1, 2)  # (B, N, K, 2)
         min_dist = min_dist2.sqrt().transpose(1, 2)  # (B, N, K)

@@ -1,6 +1,6 @@
-"""Deployment: the network as ONNX and its parity with PyTorch (:mod:`.onnx_export`)."""
-from .onnx_export import (AP_TOL, KEYPOINT_TOL_PX, SCORE_TOL, OnnxMaps, PredictMaps, check_parity, compare_on_images,
-                          export_onnx)
+"""Deployment: a model as ONNX, its maps or its decoded people, and its parity with PyTorch (:mod:`.onnx_export`)."""
+from .onnx_export import (AP_TOL, KEYPOINT_TOL_PX, SCORE_TOL, OnnxRuntime, PredictMaps, PredictPeople, check_parity,
+                          compare_on_images, deploy_meta, export_onnx, people_of)
 
-__all__ = ['AP_TOL', 'KEYPOINT_TOL_PX', 'SCORE_TOL', 'OnnxMaps', 'PredictMaps', 'check_parity', 'compare_on_images',
-           'export_onnx']
+__all__ = ['AP_TOL', 'KEYPOINT_TOL_PX', 'SCORE_TOL', 'OnnxRuntime', 'PredictMaps', 'PredictPeople', 'check_parity',
+           'compare_on_images', 'deploy_meta', 'export_onnx', 'people_of']

@@ -1,6 +1,6 @@
-"""tools/deployment/pytorch2onnx.py on the session's coco-mini MDN3 checkpoint: the exported network runs in
-onnxruntime with a batch of any size, matches PyTorch on real images (--verify), and an export of another model's
-weights is refused by the same check, naming the difference."""
+"""tools/deployment/pytorch2onnx.py on the session's coco-mini MDN3 checkpoint: the exported network (maps, or
+with --with-decode the people) runs in onnxruntime with a batch of any size, matches PyTorch on real images
+(--verify), and an export of another model's weights is refused by the same check, naming the difference."""
 import re
 
 import numpy as np
@@ -34,11 +34,11 @@ def test_export_verifies_on_the_configs_test_set(exported):
 def test_any_batch_size_and_the_same_maps_as_pytorch(exported, mini_checkpoint):
     from mmpose.apis import init_model
 
-    from mmpose_mdn.deployment import OnnxMaps
+    from mmpose_mdn.deployment import OnnxRuntime
     out, _ = exported
     model = init_model(str(ROOT / MINI_MDN), str(mini_checkpoint), device='cpu').eval()
     inputs = torch.randn(3, 3, 256, 256, generator=torch.Generator().manual_seed(0))
-    theirs = OnnxMaps(str(out))(inputs)
+    theirs = OnnxRuntime(str(out))(inputs)
     with torch.no_grad():
         ours = model.head.predict_maps(model.extract_feat(inputs))
     assert sorted(theirs) == sorted(ours)
@@ -59,3 +59,63 @@ def test_another_models_export_is_refused(exported, mini_checkpoint, tmp_path):
     with pytest.raises(ValueError, match='untrained.onnx disagrees with PyTorch: [0-9]+ of [0-9]+ people found by one'):
         check_parity(compare_on_images(model, str(tmp_path / 'untrained.onnx'), images),
                      str(tmp_path / 'untrained.onnx'))
+
+
+def test_decoded_export_verifies_on_the_configs_test_set(people_onnx):
+    """--with-decode: dets, keypoints and the MDN outputs; the same people and AP on the 6 images."""
+    _, stdout = people_onnx
+    assert ('outputs dets, keypoints, components, mixture_probs, sigmas, component_keypoints, component_sigmas'
+            in stdout)
+    assert 'verify on 6 images' in stdout and 'verify: passed' in stdout and 'maps differ' not in stdout
+    both, alone = map(int, re.search(r'(\d+) people found by both runtimes, (\d+) by one alone', stdout).groups())
+    assert both > 250 and alone <= 0.01 * both
+    ap_torch, ap_onnx = map(float, re.search(r', AP ([\d.]+) \(PyTorch\) / ([\d.]+) \(onnxruntime\)', stdout).groups())
+    assert abs(ap_onnx - ap_torch) <= 1e-3
+
+
+def test_decoded_people_equal_the_heads_decoding_at_any_batch_size(people_onnx, mini_checkpoint):
+    """A batch of 3 real images: every output equals the head's own fixed-size decoding, all 100 candidates per
+    image, in the mmdeploy shapes; the metadata names the preprocessing and the keypoints."""
+    from mmengine.dataset import Compose, pseudo_collate
+    from mmpose.apis import init_model
+
+    from mmpose_mdn.deployment import OnnxRuntime
+    out, _ = people_onnx
+    model = init_model(str(ROOT / MINI_MDN), str(mini_checkpoint), device='cpu').eval()
+    pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
+    photos = sorted(data_dir('coco_test4').glob('*.jpg'))[:3]
+    batch = model.data_preprocessor(pseudo_collate([pipeline(dict(img_path=str(p))) for p in photos]), False)
+    runtime = OnnxRuntime(str(out))
+    theirs = runtime(batch['inputs'])
+    with torch.no_grad():
+        ours = model.head.decode_people(model.head.predict_maps(model.extract_feat(batch['inputs'])), model.test_cfg)
+    assert theirs['dets'].shape == (3, 100, 5) and theirs['keypoints'].shape == (3, 100, 17, 3)
+    assert theirs['component_keypoints'].shape == (3, 100, 3, 17, 3) and theirs['components'].shape == (3, 100)
+    np.testing.assert_allclose(theirs['dets'][..., 4], ours['bbox_scores'], atol=1e-5)
+    np.testing.assert_allclose(theirs['dets'][..., :4], ours['bboxes'], atol=1e-3)
+    np.testing.assert_allclose(theirs['keypoints'][..., :2], ours['keypoints'], atol=1e-3)
+    np.testing.assert_allclose(theirs['keypoints'][..., 2], ours['keypoint_scores'], atol=1e-5)
+    np.testing.assert_allclose(theirs['component_keypoints'][..., :2], ours['component_keypoints'], atol=1e-3)
+    assert (theirs['components'] == ours['components']).all()
+    for name in ('mixture_probs', 'sigmas', 'component_sigmas'):
+        np.testing.assert_allclose(theirs[name], ours[name], atol=1e-4, err_msg=name)
+    assert (theirs['dets'][..., 4].diff(dim=1) <= 0).all()  # best first
+    meta = runtime.meta
+    assert meta['outputs'] == 'people' and meta['input_size'] == [256, 256] and meta['resize_mode'] == 'fit'
+    assert meta['mean'] == [123.675, 116.28, 103.53] and meta['bgr_to_rgb'] and meta['num_components'] == 3
+    assert meta['keypoint_names'][:2] == ['nose', 'left_eye'] and len(meta['sigmas']) == 17
+
+
+def test_flip_test_inside_the_decoded_graph(mini_checkpoint, tmp_path):
+    """A flip-test config's graph runs both passes and averages them as the head does: it verifies against
+    PyTorch's flip test on two photos, and differs from the one-pass graph."""
+    from mmpose_mdn.deployment import OnnxRuntime
+    photos = sorted(data_dir('coco_test4').glob('*.jpg'))[:2]
+    flip = call_tool('tools/deployment/pytorch2onnx.py', MINI_MDN, mini_checkpoint, '--out', tmp_path / 'flip.onnx',
+                     '--with-decode', '--verify', *photos, '--cfg-options', 'model.test_cfg.flip_test=True')
+    assert 'verify on 2 images' in flip.stdout and 'verify: passed' in flip.stdout
+    call_tool('tools/deployment/pytorch2onnx.py', MINI_MDN, mini_checkpoint, '--out', tmp_path / 'one.onnx',
+              '--with-decode')
+    inputs = torch.randn(1, 3, 256, 256, generator=torch.Generator().manual_seed(0))
+    dets = [OnnxRuntime(str(tmp_path / f'{n}.onnx'))(inputs)['dets'] for n in ('flip', 'one')]
+    assert (dets[0] - dets[1]).abs().max() > 1e-3

@@ -1,16 +1,21 @@
-"""Export a pose config's network to ONNX (the last stack's maps, heatmaps as probabilities; decoding stays in the
-head, :meth:`CenterNetMDNHead.predict_by_feat`) and check it against PyTorch::
+"""Export a pose config to ONNX and check it against PyTorch::
 
-    python tools/deployment/pytorch2onnx.py CONFIG CKPT --out model.onnx [--input-size W H] [--dynamic-batch] \\
-        [--verify [IMAGE_OR_DIR ...]]
+    python tools/deployment/pytorch2onnx.py CONFIG CKPT --out model.onnx [--input-size W H] [--dynamic-batch] \
+        [--with-decode] [--verify [IMAGE_OR_DIR ...]] [--cfg-options ...]
+
+The graph outputs the last stack's maps (heatmaps as probabilities; decoding stays in the head,
+:meth:`CenterNetMDNHead.predict_by_feat`) or, with ``--with-decode``, the people decoded inside it under the
+config's ``model.test_cfg`` (``dets`` (B, N, 5) and ``keypoints`` (B, N, K, 3), and for MDN models
+``components``, ``mixture_probs``, ``sigmas``, ``component_keypoints``, ``component_sigmas``; model-input pixels,
+all N = ``decode_topk`` candidates), which ``demo/onnx_demo.py`` runs without torch.
 
 ``--verify`` runs PyTorch and onnxruntime on real images through the config's test pipeline, the images given or,
 by default, the config's whole test set, whose CocoMetric AP it then computes for both, and fails, naming the
 differences, where the keypoints of the people both find differ by more than 0.5 image pixels, their scores by
 more than 1e-3, the AP by more than 0.001, or where one runtime alone finds a person scoring 0.3 or more, or more
 than 1 % of the people (near-equal background candidates may swap: :func:`~mmpose_mdn.deployment.onnx_export.
-match_people`). Needs the ``deploy`` extra (``pip install -e .[deploy]``, ``make install-deploy``). Exporter and
-opset: :mod:`mmpose_mdn.deployment.onnx_export`.
+match_people`). Needs the ``deploy`` extra (``pip install -e .[deploy]``, ``make install-deploy``). Exporter,
+opset and outputs: :mod:`mmpose_mdn.deployment.onnx_export`.
 """
 import argparse
 import sys
@@ -29,6 +34,8 @@ def parse_args(argv=None):
     parser.add_argument('--input-size', type=int, nargs=2, metavar=('W', 'H'),
                         help="network input (default: the codec's input_size)")
     parser.add_argument('--dynamic-batch', action='store_true', help='a batch axis of any size')
+    parser.add_argument('--with-decode', action='store_true',
+                        help='decode the people inside the graph (dets, keypoints and the MDN outputs)')
     parser.add_argument('--verify', nargs='*', metavar='IMAGE_OR_DIR',
                         help="check against PyTorch on these images (none given: the config's test set, with its AP)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
@@ -63,14 +70,15 @@ def main(argv=None):
     from mmpose_mdn.deployment import check_parity, compare_on_images, export_onnx
     model = init_model(args.config, args.checkpoint, device='cpu', cfg_options=args.cfg_options)
     size = tuple(args.input_size or model.cfg.codec['input_size'])
-    names = export_onnx(model, args.out, size, args.dynamic_batch)
+    names = export_onnx(model, args.out, size, args.dynamic_batch, args.with_decode)
     print(f'{args.out}: input (B, 3, {size[1]}, {size[0]}), outputs {", ".join(names)}')
     if args.verify is not None:
         inputs, metric = verify_inputs(model.cfg, args.verify)
         worst = compare_on_images(model, args.out, inputs, metric)
         print(f'verify on {worst["images"]} images, {worst["people"]} people found by both runtimes, '
-              f'{worst["unmatched"]} by one alone (scoring up to {worst["unmatched_score"]:.3g}): maps differ by up to '
-              f'{worst["maps"]:.3g}, keypoints by {worst["keypoints_px"]:.3g} px, scores by {worst["scores"]:.3g}'
+              f'{worst["unmatched"]} by one alone (scoring up to {worst["unmatched_score"]:.3g}): '
+              + (f'maps differ by up to {worst["maps"]:.3g}, ' if not args.with_decode else '') +
+              f'keypoints differ by {worst["keypoints_px"]:.3g} px, scores by {worst["scores"]:.3g}'
               + (', AP {:.4f} (PyTorch) / {:.4f} (onnxruntime)'.format(*(m['coco/AP'] for m in worst['metrics']))
                  if 'metrics' in worst else ''))
         check_parity(worst, args.out)

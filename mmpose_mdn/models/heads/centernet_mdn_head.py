@@ -381,7 +381,7 @@ class CenterNetMDNHead(BaseHead):
         """Decode people per image from the last stack (or the flip-averaged maps with ``flip_test``)."""
         self._check_once(test_cfg)
         if test_cfg.get('flip_test', False):
-            maps = self._flip_average(feats, batch_data_samples[0].metainfo['flip_indices'])
+            maps = self.flip_average(feats, batch_data_samples[0].metainfo['flip_indices'])
         else:
             maps = self.predict_maps(feats)
         return self.predict_by_feat(maps, test_cfg)
@@ -434,6 +434,19 @@ class CenterNetMDNHead(BaseHead):
                 inst.bbox_scores = inst.bbox_scores * expected_oks(inst.sigmas, area).astype(inst.bbox_scores.dtype)
         return people
 
+    def decode_people(self, maps: Dict[str, Tensor], test_cfg: ConfigType = {}) -> Dict[str, Tensor]:
+        """Every one of the codec's ``min(decode_topk, H * W)`` candidates per image as (B, N, ...) tensors, best
+        first, in model-input pixels, with the fields of :meth:`predict_by_feat` (and ``indices``, the flat centre
+        pixels): a decoding whose shapes do not depend on the values, for an exported graph
+        (:meth:`CenterNetPose.decode_people`). ``test_cfg.score_thr`` is left to the caller."""
+        self._check_once(test_cfg)
+        if test_cfg.get('person_score', 'centre') != 'centre':
+            raise ValueError(f"test_cfg.person_score={test_cfg['person_score']!r} rescores people after decoding, "
+                             "outside the fixed-size decoding: use 'centre'")
+        offset_decoder = partial(self.decode_mixture, test_cfg=test_cfg) if self.is_mdn else None
+        return self.decoder.decode_people({name: m.float() for name, m in maps.items()}, offset_decoder,
+                                          fixed_size=True)
+
     def decode_mixture(self, raw: Tensor, test_cfg: ConfigType = {}) -> Dict[str, Tensor]:
         """The MDN outputs at the decoded centres (B, k, C) (:meth:`mixture_parameters`) -> ``component_offsets``
         (B, k, M, K, 2), ``components`` (B, k) by ``test_cfg``'s component rule (:func:`select_component`; for the
@@ -466,7 +479,7 @@ class CenterNetMDNHead(BaseHead):
         return torch.cat([flip_heatmaps(raw[:, means], order, flip_mode='offset', shift_heatmap=False),
                           raw[:, means.stop:].flip(-1)], dim=1)
 
-    def _flip_average(self, feats: Sequence[Features], flip_indices: List[int]) -> Dict[str, Tensor]:
+    def flip_average(self, feats: Sequence[Features], flip_indices: List[int]) -> Dict[str, Tensor]:
         """Average the original and the horizontally flipped input's maps (CenterNet's flip test): heatmaps,
         box sizes and keypoint offsets (x negated, left/right swapped); sub-pixel offsets from the original."""
         orig, flipped = (self.forward_last(f) for f in feats)
