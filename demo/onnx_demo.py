@@ -28,10 +28,12 @@ import onnxruntime
 
 
 class OnnxPoseModel:
-    """An exported model with decoding inside and its ``mmpose_mdn`` metadata: ``predict(images)`` -> people."""
+    """An exported model with decoding inside and its ``mmpose_mdn`` metadata: ``predict(images)`` -> people.
+    ``session_options``: onnxruntime's (e.g. the number of threads)."""
 
-    def __init__(self, onnx_file: str):
-        self.session = onnxruntime.InferenceSession(onnx_file, providers=['CPUExecutionProvider'])
+    def __init__(self, onnx_file: str, session_options=None):
+        self.session = onnxruntime.InferenceSession(onnx_file, session_options,
+                                                    providers=['CPUExecutionProvider'])
         props = self.session.get_modelmeta().custom_metadata_map
         if 'mmpose_mdn' not in props:
             raise ValueError(f'{onnx_file}: no mmpose_mdn metadata; export it with tools/deployment/pytorch2onnx.py')
@@ -63,23 +65,29 @@ class OnnxPoseModel:
         inputs = (warped.astype(np.float32) - np.float32(self.meta['mean'])) / np.float32(self.meta['std'])
         return inputs.transpose(2, 0, 1), center, scale
 
-    def predict(self, img: np.ndarray, bbox_thr: float):
-        """The people of one image scoring >= ``bbox_thr``, as image_demo's per-person dicts (image pixels)."""
-        inputs, center, scale = self.preprocess(img)
-        outputs = dict(zip(self.names, self.session.run(None, {'input': inputs[None]})))
+    def predict(self, imgs, bbox_thr: float):
+        """The people of each image (a list of (H, W, 3) BGR images, one batch: a model exported with
+        ``--dynamic-batch`` takes any number) scoring >= ``bbox_thr``, as image_demo's per-person dicts (image
+        pixels)."""
+        inputs, centers, scales = zip(*map(self.preprocess, imgs))
+        outputs = dict(zip(self.names, self.session.run(None, {'input': np.stack(inputs)})))
+        return [self.people(outputs, b, centers[b], scales[b], bbox_thr) for b in range(len(imgs))]
+
+    def people(self, outputs: dict, b: int, center: np.ndarray, scale: np.ndarray, bbox_thr: float):
+        """Image ``b``'s people scoring >= ``bbox_thr`` from the graph's outputs, mapped to image pixels."""
         ratio = scale / np.float32(self.meta['input_size'])
         shift = center - 0.5 * scale
-        keep = outputs['dets'][0, :, 4] >= bbox_thr
-        dets, kpts = outputs['dets'][0, keep], outputs['keypoints'][0, keep]
+        keep = outputs['dets'][b, :, 4] >= bbox_thr
+        dets, kpts = outputs['dets'][b, keep], outputs['keypoints'][b, keep]
         people = []
         for i in range(len(dets)):
             person = dict(keypoints=(kpts[i, :, :2] * ratio + shift).tolist(), keypoint_scores=kpts[i, :, 2].tolist(),
                           bbox=[(dets[i, :4].reshape(2, 2) * ratio + shift).reshape(4).tolist()],
                           bbox_score=float(dets[i, 4]))
             if 'components' in outputs:
-                sigma = outputs['sigmas'][0, keep][i] * ratio
-                person.update(component=int(outputs['components'][0, keep][i]),
-                              mixture_probs=outputs['mixture_probs'][0, keep][i].tolist(), sigma=sigma.tolist(),
+                sigma = outputs['sigmas'][b, keep][i] * ratio
+                person.update(component=int(outputs['components'][b, keep][i]),
+                              mixture_probs=outputs['mixture_probs'][b, keep][i].tolist(), sigma=sigma.tolist(),
                               keypoint_sigma=(sigma[None] * np.asarray(self.meta['sigmas'])[:, None]).tolist())
             people.append(person)
         return people
@@ -148,7 +156,7 @@ def main(argv=None) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
 
     def predict_and_draw(img):
-        people = model.predict(img, args.bbox_thr)
+        people = model.predict([img], args.bbox_thr)[0]
         return people, draw(img, people, model.meta, args.kpt_thr, args.radius, args.thickness, args.draw_bbox)
 
     if video:

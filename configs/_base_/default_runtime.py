@@ -7,7 +7,9 @@ custom_imports = dict(imports=['mmpose_mdn'], allow_failed_imports=False)
 # (mmpose_mdn.engine.MDNAnalysisHook), switched on with --cfg-options default_hooks.analysis.enable=True
 # workers: a finished run's dataloader workers stopped at once (StopDataloaderWorkersHook), so that a process running
 # one Runner after another does not wait seconds per dataloader for the garbage collector to stop them
+# keypoint_set: a dataset whose keypoints (number, sigmas) are not the model's fails before the first iteration
 default_hooks = dict(
+    keypoint_set=dict(type='KeypointSetCheckHook'),
     checkpoint=dict(type='CheckpointHook', interval=10, save_best='coco/AP', rule='greater', max_keep_ckpts=3),
     analysis=dict(type='MDNAnalysisHook', enable=False),
     workers=dict(type='StopDataloaderWorkersHook'))

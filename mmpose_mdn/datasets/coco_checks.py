@@ -48,10 +48,16 @@ def file_problems(coco: dict, ann_file: str) -> List[str]:
     return problems
 
 
-def annotation_problems(ann: dict, img: dict, num_keypoints: int, ann_file: str) -> List[str]:
+# keypoints that a dataset's ``num_keypoints`` field counts, where not all: CrowdPose's files count the 12 limb
+# keypoints, not the head and neck (its official annotations and evaluation)
+COUNTED_KEYPOINTS = dict(crowdpose=12)
+
+
+def annotation_problems(ann: dict, img: dict, num_keypoints: int, ann_file: str,
+                        dataset_name: Optional[str] = None) -> List[str]:
     """Problems of one annotation: ``bbox`` must be 4 finite numbers [x, y, w, h] with w, h >= 0; ``area``, where
     given, a finite number >= 0; ``keypoints`` K×(x, y, v) finite numbers with v in {0, 1, 2}; ``num_keypoints``,
-    where given, the count of v > 0."""
+    where given, the count of v > 0 (of the first :data:`COUNTED_KEYPOINTS` of ``dataset_name``, where listed)."""
     where = f'{ann_file}: annotation id {ann.get("id")} (image {img.get("file_name")})'
     problems = []
     if 'bbox' in ann:
@@ -68,9 +74,13 @@ def annotation_problems(ann: dict, img: dict, num_keypoints: int, ann_file: str)
                 kpts[2::3], (0, 1, 2)).all():
             problems.append(f'{where}: field "keypoints" must be {num_keypoints}×(x, y, v) finite numbers with v in '
                             f'{{0, 1, 2}}, got {ann["keypoints"]}')
-        elif 'num_keypoints' in ann and ann['num_keypoints'] != np.count_nonzero(kpts[2::3]):
-            problems.append(f'{where}: field "num_keypoints" is {ann["num_keypoints"]} but "keypoints" has '
-                            f'{np.count_nonzero(kpts[2::3])} labelled (v > 0)')
+        else:
+            counted = COUNTED_KEYPOINTS.get(dataset_name, num_keypoints)
+            labelled = np.count_nonzero(kpts[2:3 * counted:3])
+            if 'num_keypoints' in ann and ann['num_keypoints'] != labelled:
+                of = f' of its first {counted}' if counted < num_keypoints else ''
+                problems.append(f'{where}: field "num_keypoints" is {ann["num_keypoints"]} but "keypoints" has '
+                                f'{labelled} labelled (v > 0){of}')
     return problems
 
 

@@ -50,7 +50,8 @@ class ValidatedCocoDataset(CocoDataset):
         ann, img = raw_data_info['raw_ann_info'], raw_data_info['raw_img_info']
         if not has_image_size(img):  # mmpose would fail with a bare KeyError; file_problems names it
             return None
-        problems = annotation_problems(ann, img, self.metainfo['num_keypoints'], self.ann_file)
+        problems = annotation_problems(ann, img, self.metainfo['num_keypoints'], self.ann_file,
+                                       self.metainfo.get('dataset_name'))
         if problems:
             self._problems += problems
             return None

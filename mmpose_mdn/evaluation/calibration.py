@@ -12,7 +12,7 @@ The checks here, all on arrays of matched predictions and ground truth:
   (:func:`fit_pi_temperature` against the :func:`nearest_component`), both by maximum likelihood.
 """
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Sequence, Tuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -20,6 +20,14 @@ from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 
 AREA_EPS = np.spacing(1)  # COCOeval adds it to the area in the OKS
+BOX_AREA_RATIO = 0.53  # xtcocotools' area of a person without ``area`` (or with use_area=False): 0.53 of its box
+
+
+def oks_areas(annotations: Sequence[dict], use_area: bool = True) -> np.ndarray:
+    """(A,) the area xtcocotools' COCOeval divides by in each annotation's OKS: its ``area`` with ``use_area``
+    where it has one, else :data:`BOX_AREA_RATIO` times its box's (CrowdPose and AI Challenger have no areas)."""
+    return np.array([a['area'] if use_area and 'area' in a else a['bbox'][2] * a['bbox'][3] * BOX_AREA_RATIO
+                     for a in annotations], dtype=np.float64)
 PI_TEMPERATURE_BOUNDS = (0.05, 20.0)  # the range :func:`fit_pi_temperature` searches
 
 

@@ -19,7 +19,8 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 from .calibration import (ellipse_coverage, expected_oks, fit_pi_temperature, fit_sigma_temperature,
-                          gaussian_coverage, nearest_component, normalised_errors, person_oks, reliability, temper_pi)
+                          gaussian_coverage, nearest_component, normalised_errors, oks_areas, person_oks, reliability,
+                          temper_pi)
 from .predictions import Predictions
 
 RADII = (1, 2, 3)
@@ -33,10 +34,11 @@ class CalibrationData:
         data (dict): the COCO annotation file's content; gt_keypoints (np.ndarray): (A, K, 3) of its annotations
         keypoint_sigmas (np.ndarray): (K,) the dataset's sigmas v_k
         match (np.ndarray): (D,) the annotation id each prediction is matched to, -1 where none
+        use_area (bool): the OKS area as the metric's (:func:`oks_areas`)
     """
 
     def __init__(self, preds: Predictions, data: dict, gt_keypoints: np.ndarray, keypoint_sigmas: np.ndarray,
-                 match: np.ndarray):
+                 match: np.ndarray, use_area: bool = True):
         ann_index = {a['id']: i for i, a in enumerate(data['annotations'])}
         idx = np.array([ann_index.get(m, -1) if m >= 0 else -1 for m in match.tolist()], dtype=np.int64)
         matched = np.flatnonzero(idx >= 0)
@@ -46,7 +48,7 @@ class CalibrationData:
         gt = gt_keypoints[idx[self.rows]]
         self.gt, self.visible = gt[..., :2], gt[..., 2]
         anns = [data['annotations'][i] for i in idx[self.rows]]
-        self.areas = np.array([a['area'] for a in anns], dtype=np.float64)
+        self.areas = oks_areas(anns, use_area)
         self.box_areas = np.array([a['bbox'][2] * a['bbox'][3] for a in anns], dtype=np.float64)
         self.keypoint_sigmas = np.asarray(keypoint_sigmas, dtype=np.float64)
         self.fields = {k: v[self.rows] for k, v in preds.fields.items()}
@@ -83,7 +85,8 @@ class CalibrationData:
         return out
 
 
-def best_oks(preds: Predictions, data: dict, gt_keypoints: np.ndarray, keypoint_sigmas: np.ndarray) -> np.ndarray:
+def best_oks(preds: Predictions, data: dict, gt_keypoints: np.ndarray, keypoint_sigmas: np.ndarray,
+             use_area: bool = True) -> np.ndarray:
     """(D,) each prediction's highest OKS against the annotated (non-crowd) people of its image, 0 where none."""
     by_image = {}
     for i, a in enumerate(data['annotations']):
@@ -91,7 +94,7 @@ def best_oks(preds: Predictions, data: dict, gt_keypoints: np.ndarray, keypoint_
             by_image.setdefault(a['image_id'], []).append(i)
     out = np.zeros(len(preds))
     kpts = preds.fields['keypoints']
-    areas = np.array([a['area'] for a in data['annotations']], dtype=np.float64)
+    areas = oks_areas(data['annotations'], use_area)
     for img in np.unique(preds.image_ids):
         rows, anns = np.flatnonzero(preds.image_ids == img), by_image.get(int(img), [])
         if not anns:

@@ -106,9 +106,15 @@ class KeypointAP:
         key = (tuple(keypoint_ids), subset)
         if key not in self._gt:
             kpts = self.keypoints.copy()
-            kpts[..., 2] = subset_visibility(kpts, subset, self.name2id['nose'])
+            kpts[..., 2] = subset_visibility(kpts, subset, self.name2id.get('nose'))
+            whole = subset == 'all' and list(keypoint_ids) == list(range(self.num_keypoints))
             kpts = kpts[:, list(keypoint_ids)]
-            anns = [dict(a, keypoints=k.reshape(-1).tolist(), num_keypoints=int((k[:, 2] > 0).sum()))
+            # num_keypoints decides who COCOeval ignores: the file's own for the whole set (CrowdPose's count its
+            # 12 limb keypoints only, as CocoMetric reads them), else the group's labelled ones; iscrowd where
+            # missing (AI Challenger) as xtcocotools sets it when it reads a file
+            anns = [dict(a, keypoints=k.reshape(-1).tolist(), iscrowd=a.get('iscrowd', 0),
+                         num_keypoints=a['num_keypoints'] if whole and 'num_keypoints' in a
+                         else int((k[:, 2] > 0).sum()))
                     for a, k in zip(self.data['annotations'], kpts)]
             with contextlib.redirect_stdout(io.StringIO()):
                 coco = COCO()

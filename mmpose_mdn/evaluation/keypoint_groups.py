@@ -11,8 +11,10 @@ KEYPOINT_GROUPS = {
 
 
 def group_keypoint_ids(keypoint_name2id: Dict[str, int]) -> Dict[str, List[int]]:
-    """The groups as keypoint indices of a dataset (its meta's ``keypoint_name2id``, COCO's 17 names)."""
-    missing = [n for n in KEYPOINT_GROUPS['All'] if n not in keypoint_name2id]
-    if missing:
-        raise ValueError(f'the keypoint groups need COCO\'s keypoint names; the dataset has no {missing}')
-    return {group: [keypoint_name2id[n] for n in names] for group, names in KEYPOINT_GROUPS.items()}
+    """The groups as keypoint indices of a dataset (its meta's ``keypoint_name2id``): ``All``, every keypoint of the
+    dataset in order, then each group of :data:`KEYPOINT_GROUPS` whose keypoints the dataset has, by COCO's names
+    (COCO: all of them; CrowdPose and AI Challenger: the limbs', no face groups)."""
+    groups = {'All': sorted(keypoint_name2id.values())}
+    groups.update({group: [keypoint_name2id[n] for n in names] for group, names in KEYPOINT_GROUPS.items()
+                   if group != 'All' and all(n in keypoint_name2id for n in names)})
+    return groups

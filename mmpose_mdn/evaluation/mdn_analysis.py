@@ -30,7 +30,7 @@ from .gt_displacement import displaced_ground_truth
 from .keypoint_ap import KeypointAP, load_keypoint_annotations, matched_annotations
 from .keypoint_groups import group_keypoint_ids
 from .predictions import MDN_FIELDS, Predictions
-from .subsets import SUBSETS, face_visible
+from .subsets import NO_FACE_NOTE, dataset_subsets, face_visible
 
 
 
@@ -64,7 +64,8 @@ class MDNAnalysis:
         meta = dataset_meta or parse_pose_metainfo(CocoDataset.METAINFO)
         self.ap = KeypointAP(self.data, np.asarray(meta['sigmas']), meta['keypoint_name2id'], use_area, ann_file)
         self.groups = group_keypoint_ids(meta['keypoint_name2id'])
-        self.nose = meta['keypoint_name2id']['nose']
+        self.subsets = dataset_subsets(meta['keypoint_name2id'])
+        self.nose = meta['keypoint_name2id'].get('nose')
         self.score_cfg = dict(score_mode=score_mode, keypoint_score_thr=keypoint_score_thr)
         self.displacements, self.seeds, self.score_thrs = displacements, seeds, score_thrs
         self.temperatures = temperatures
@@ -114,14 +115,14 @@ class MDNAnalysis:
             raise ValueError(f'the predictions have {preds.num_keypoints} keypoints a person, {self.ann_file} '
                              f'{self.ap.num_keypoints}')
         ablations = component_ablations(preds)
-        self._start(len(self.groups) - 1 + len(ablations) * len(SUBSETS), 'MDN analysis')
+        self._start(len(self.groups) - 1 + len(ablations) * len(self.subsets), 'MDN analysis')
         full = preds.results(*ablations['full'], **self.score_cfg)
         stats, coco_eval, kept = self._evaluate(full)
         out['keypoint_groups']['model'] = {g: self._evaluate(full, g)[0]['AP'] if g != 'All' else stats['AP']
                                            for g in self.groups}
         out['ablations'] = {name: {s: (stats if (name, s) == ('full', 'all') else
                                        self._evaluate(preds.results(*rows, **self.score_cfg), subset=s)[0])
-                                   for s in SUBSETS} for name, rows in ablations.items()}
+                                   for s in self.subsets} for name, rows in ablations.items()}
         self._stop()
         out['predictions'] = len(preds)
         match = matched_annotations(coco_eval, kept, len(full))
@@ -142,8 +143,8 @@ class MDNAnalysis:
     def calibration(self, preds: Predictions, person_scores: np.ndarray, match: np.ndarray) -> dict:
         """:func:`calibration_analysis` before and, with ``temperatures``, after them; ``fitted``: the temperatures
         fitted on this file's matched people (MDN predictions with sigmas)."""
-        cal = CalibrationData(preds, self.data, self.ap.keypoints, self.ap.sigmas, match)
-        best = best_oks(preds, self.data, self.ap.keypoints, self.ap.sigmas)
+        cal = CalibrationData(preds, self.data, self.ap.keypoints, self.ap.sigmas, match, self.ap.use_area)
+        best = best_oks(preds, self.data, self.ap.keypoints, self.ap.sigmas, self.ap.use_area)
         order = np.lexsort((best, person_scores, preds.image_ids))  # the same sums whatever the predictions' order
         person_scores, best = person_scores[order], best[order]
         out = dict(before=calibration_analysis(cal, person_scores, best, self.groups))
@@ -156,9 +157,13 @@ class MDNAnalysis:
     def component_statistics(self, preds: Predictions, full, match: np.ndarray, is_person: np.ndarray) -> dict:
         """Shares per component at the score thresholds; the ground truth's face subsets (people with >= 5
         annotated keypoints); matched people (``match`` (D,): annotation ids at OKS >= 0.5, all keypoints) per
-        face row (visible, occluded) and component, and their :func:`assignment_agreement`."""
+        face row (visible, occluded) and component, and their :func:`assignment_agreement` (a dataset without a
+        nose keypoint: the shares and a note)."""
         M = preds.num_components
         comps = preds.fields['components']
+        shares = component_shares(comps, full.scores, M, self.score_thrs)
+        if self.nose is None:
+            return dict(shares=shares, note=NO_FACE_NOTE)
         face = face_visible(self.ap.keypoints, self.nose)  # (A,) 1 visible, 0 occluded, -1 neither
         in_subsets = is_person & (face >= 0)
         ann_index = {a['id']: i for i, a in enumerate(self.data['annotations'])}
@@ -168,7 +173,7 @@ class MDNAnalysis:
         counts = component_counts(1 - face[idx[hit]], comps[hit], 2, M)
         n_faces = max(int(in_subsets.sum()), 1)
         return dict(
-            shares=component_shares(comps, full.scores, M, self.score_thrs),
+            shares=shares,
             gt_face=dict(visible_face=float((in_subsets & (face == 1)).sum() / n_faces),
                          occluded_face=float((in_subsets & (face == 0)).sum() / n_faces),
                          people=int(in_subsets.sum())),

@@ -7,7 +7,7 @@ from typing import Dict
 
 import numpy as np
 
-from .subsets import SUBSET_TITLES, SUBSETS
+from .subsets import SUBSET_TITLES
 
 STAT_COLUMNS = ('AP', 'AP50', 'AP75', 'APm', 'APl', 'AR')
 
@@ -24,7 +24,8 @@ def analysis_scalars(analysis: dict, prefix: str = 'analysis') -> Dict[str, floa
     if comps:
         for t, v in comps['shares'].items():
             out.update({f'{prefix}/share@{t}/C{k}': s for k, s in enumerate(v['share'])})
-        out[f'{prefix}/face_agreement'] = comps['face_agreement']
+        if 'face_agreement' in comps:
+            out[f'{prefix}/face_agreement'] = comps['face_agreement']
     for stage, cal in analysis.get('calibration', {}).items():
         if stage in ('before', 'after'):
             out.update({f'{prefix}/calibration/{stage}/ece_{name}': ece for name, ece in calibration_eces(cal).items()})
@@ -78,19 +79,22 @@ def markdown_report(analysis: dict, title: str = 'MDN analysis') -> str:
               'ignored (a prediction matched to them is neither a match nor a false positive). *Visible / occluded '
               'keypoints*: the other keypoints ignored; *visible / occluded face*: people with >= 5 annotated '
               'keypoints whose nose is visible / occluded or not annotated.', '']
-    lines += markdown_table(['', *(SUBSET_TITLES[s] for s in SUBSETS)], [[row] + [_fmt(s[k]['AP']) for k in SUBSETS]
+    subsets = list(abl['full'])  # the dataset's (no face subsets without a nose keypoint)
+    lines += markdown_table(['', *(SUBSET_TITLES[s] for s in subsets)], [[row] + [_fmt(s[k]['AP']) for k in subsets]
                                                                           for row, s in abl.items()])
     comps = analysis.get('components')
     if comps:
-        M = len(comps['face_counts'][0])
-        gt = comps['gt_face']
+        M = len(next(iter(comps['shares'].values()))['share'])
+        gt = comps.get('gt_face')
         lines += ['## Component statistics (Table 3)', '', 'Share of the predictions made by each component at '
-                  'a score threshold, beside the share of the people with >= 5 annotated keypoints whose face is '
-                  f'visible / occluded ({gt["people"]} people).', '']
+                  'a score threshold' + (f', beside the share of the people with >= 5 annotated keypoints whose face '
+                                         f'is visible / occluded ({gt["people"]} people).' if gt else
+                                         f' ({comps["note"]}).'), '']
         lines += markdown_table(['', *(f'C{k}' for k in range(M)), 'predictions'],
                                 [[f'score >= {t}'] + [f'{100 * s:.1f} %' if v['n'] else '–' for s in v['share']] +
                                  [str(v['n'])]
                                  for t, v in comps['shares'].items()])
+    if comps and gt:
         lines += markdown_table(['ground truth', 'visible face', 'occluded face'],
                                 [['share', f'{100 * gt["visible_face"]:.1f} %', f'{100 * gt["occluded_face"]:.1f} %']])
         lines += ['Matched predictions (OKS >= 0.5) per face visibility and component; *agreement*: the share '
@@ -172,6 +176,7 @@ def bar_charts(analysis: dict, out_dir: str) -> list:
         ax.tick_params(axis='x', rotation=45)
         paths.append(_save(plt, fig, out_dir, 'ablations.png'))
         comps = analysis['components']
+    if 'components' in analysis and 'face_counts' in comps:
         fig, ax = plt.subplots(figsize=(8, 3.5))
         bars = {f'score >= {t}': v['share'] for t, v in comps['shares'].items()}
         for name, row in zip(('matched,\nvisible face', 'matched,\noccluded face'), comps['face_counts']):

@@ -17,8 +17,6 @@ from mmengine.utils import ProgressBar
 from mmpose_mdn.datasets.coco_checks import annotation_problems, file_problems, image_problems
 from mmpose_mdn.utils.config import merge_cfg_options
 
-COCO_KEYPOINTS = 17
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Check a config's annotation files and images")
@@ -38,8 +36,21 @@ def dataset_files(dataset: dict):
     return (ann if osp.isabs(ann) else osp.join(root, ann)), (img if osp.isabs(img) else osp.join(root, img))
 
 
-def check(ann_file: str, img_dir: str, num_keypoints: int, workers: int) -> list:
-    """Every problem of one annotation file and the images it lists."""
+def keypoint_meta(dataset: dict) -> dict:
+    """The keypoint meta (mmpose's ``parse_pose_metainfo``) of a dataloader's dataset config: its ``metainfo``,
+    else its class's ``METAINFO`` (CocoDataset's: COCO's 17 keypoints)."""
+    from mmengine.registry import init_default_scope
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    from mmpose.registry import DATASETS
+
+    import mmpose_mdn  # noqa: F401  registers ValidatedCocoDataset
+    init_default_scope('mmpose')
+    return parse_pose_metainfo(dict(dataset.get('metainfo') or DATASETS.get(dataset['type']).METAINFO))
+
+
+def check(ann_file: str, img_dir: str, meta: dict, workers: int) -> list:
+    """Every problem of one annotation file and the images it lists, of a dataset with the keypoints of
+    ``meta``."""
     if not osp.isfile(ann_file):
         return [f'{ann_file}: annotation file does not exist']
     if not osp.isdir(img_dir):
@@ -52,7 +63,8 @@ def check(ann_file: str, img_dir: str, num_keypoints: int, workers: int) -> list
     problems = file_problems(coco, ann_file)
     images = {img.get('id'): img for img in coco.get('images', [])}
     for ann in coco.get('annotations', []):
-        problems += annotation_problems(ann, images.get(ann.get('image_id'), {}), num_keypoints, ann_file)
+        problems += annotation_problems(ann, images.get(ann.get('image_id'), {}), meta['num_keypoints'], ann_file,
+                                        meta.get('dataset_name'))
     print(f'{ann_file}: {len(coco.get("annotations", []))} annotations checked; decoding {len(images)} images '
           f'in {img_dir}', flush=True)
     bar = ProgressBar(len(images)) if sys.stdout.isatty() else None  # a log file gets the summary only
@@ -79,7 +91,7 @@ def main(argv=None) -> int:
         if files in checked:
             continue
         checked.add(files)
-        problems += check(*files, COCO_KEYPOINTS, args.workers)
+        problems += check(*files, keypoint_meta(loader['dataset']), args.workers)
     for problem in problems:
         print(problem)
     print(f'{len(problems)} problem(s) in {len(checked)} annotation file(s) of {args.config}')

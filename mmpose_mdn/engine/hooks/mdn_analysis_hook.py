@@ -105,6 +105,8 @@ class MDNAnalysisHook(Hook):
             runner.logger.info(f'MDN analysis: {result["note"]}')
         else:
             rows = result['ablations']
+            comps = result['components']
             runner.logger.info('MDN analysis: AP ' + ', '.join(f'{r} {s["all"]["AP"]:.3f}' for r, s in rows.items()) +
-                               f'; face agreement {result["components"]["face_agreement"]:.3f}')
+                               (f'; face agreement {comps["face_agreement"]:.3f}' if 'face_agreement' in comps
+                                else f'; {comps["note"]}'))
         runner.visualizer.add_scalars(analysis_scalars(result), step=step)

@@ -1,0 +1,11 @@
+# Tiny hourglass, MDN with 3 components, on the 3 AI Challenger images beside the project (CPU; 14 keypoints)
+_base_ = ['../_base_/models/centernet_hg-tiny.py',
+          '../_base_/datasets/aic-test_bottomup.py', '../_base_/schedules/schedule_coco-mini.py',
+          '../_base_/mdn_start.py']
+# the MDN start's loss (configs/_base_/mdn_start.py) with AIC's keypoint sigmas
+model = dict(head=dict(decoder={{_base_.codec}}, num_keypoints={{_base_.num_keypoints}}, num_components=3,
+                       offset_loss=dict(type='MDNLoss', loss_weight=0.03, beta=1.0,
+                                        metainfo={{_base_.keypoint_metainfo}})),
+             test_cfg=dict(flip_test=False))
+default_hooks = dict(logger=dict(interval=5), checkpoint=dict(interval=5))
+custom_hooks = [{{_base_.mdn_start_hook}}]

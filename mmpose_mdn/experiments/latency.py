@@ -1,0 +1,139 @@
+"""End-to-end latency of a deployed model, PyTorch against onnxruntime on the CPU, measured side by side in one
+process; the command line is ``benchmarks/latency.py``, its results ``benchmarks/latency.md``.
+
+Per config family (at its configs' input size), two models, each on two runtimes, on real coco_mini val images
+read from disk in every call (batch 1 and 8):
+
+- ``MDN3``, one pass (the family's ``*_mdn3_*`` config) and ``flip L1``, the family's L1 base config with
+  ``test_cfg.flip_test=True`` (two passes, averaged): the paper's comparison, a flip-free MDN against a
+  flip-tested L1 model;
+- PyTorch: the config's test pipeline (``LoadImage`` reads the file, ``BottomupResize``), ``pseudo_collate`` and
+  ``model.test_step`` (data preprocessor, network, the head's decoding, people in image pixels): what
+  ``inference_bottomup`` runs, for a batch;
+- onnxruntime: ``demo/onnx_demo.py``'s ``OnnxPoseModel`` (OpenCV reads the file; the same resize and
+  normalisation in NumPy; the graph exported ``--with-decode --dynamic-batch``, flip test inside for flip L1;
+  people in image pixels), the code a torch-free deployment runs.
+
+Weights are the configs' initial ones (latency does not depend on them, except through decoding: the untrained
+heads' heatmaps make every one of the 100 candidates a person and a refinement candidate for both runtimes, the
+worst case). One thread each: ``torch.set_num_threads(1)``, onnxruntime's intra- and inter-op threads 1. Each
+function runs ``warmup`` times, then ``repeats`` rounds of one call each in a rotated order; wall time
+(``time.perf_counter``: reading the files is part of it); the table gives the median (min-max) and ratios are
+medians of per-round ratios.
+"""
+import copy
+import importlib.util
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import torch
+
+from .speed import DATA, ROOT, ms, ratio, timed_rounds
+
+FAMILIES = dict(  # name: (MDN3 config, L1 base config, warm-up calls, timed rounds)
+    tiny=('configs/mdn/hg-tiny_mdn3_coco-mini.py', 'configs/mdn/hg-tiny_base_coco-mini.py', 2, 10),
+    XSmallHG=('configs/mdn/hg-xsmall_mdn3_coco.py', 'configs/mdn/hg-xsmall_base_coco.py', 1, 4),
+    SmallHG=('configs/mdn/hg-small_mdn3_coco.py', 'configs/mdn/hg-small_base_coco.py', 1, 3),
+)
+BATCHES = (1, 8)
+RUNS = ('PyTorch MDN3', 'PyTorch flip L1', 'ORT MDN3', 'ORT flip L1')
+
+
+def onnx_demo():
+    """``demo/onnx_demo.py`` as a module (the script a torch-free deployment runs)."""
+    spec = importlib.util.spec_from_file_location('onnx_demo', ROOT / 'demo' / 'onnx_demo.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def val_images(n: int) -> List[Path]:
+    """The first ``n`` coco_mini val images."""
+    return sorted((DATA / 'coco_mini' / 'val2017').glob('*.jpg'))[:n]
+
+
+def runtimes(config: str, flip_test: bool, work_dir: Path) -> Dict[str, object]:
+    """The model of ``config`` (initial weights, ``flip_test`` set) as two end-to-end functions of a list of image
+    paths: 'PyTorch' and 'ORT' (its ``--with-decode --dynamic-batch`` export into ``work_dir``)."""
+    import onnxruntime
+    from mmengine.dataset import Compose, pseudo_collate
+    from mmpose.apis import init_model
+
+    from ..deployment import export_onnx
+    torch.manual_seed(0)
+    model = init_model(str(ROOT / config), None, device='cpu', cfg_options={'model.test_cfg.flip_test': flip_test})
+    pipeline = Compose(copy.deepcopy(model.cfg.test_dataloader.dataset.pipeline))
+    onnx_file = work_dir / f'{Path(config).stem}_flip{int(flip_test)}.onnx'
+    export_onnx(model, str(onnx_file), tuple(model.cfg.codec['input_size']), dynamic_batch=True, with_decode=True)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    demo = onnx_demo()
+    deployed = demo.OnnxPoseModel(str(onnx_file), options)
+
+    def pytorch(paths):
+        batch = pseudo_collate([pipeline(dict(img_path=str(p), **model.dataset_meta)) for p in paths])
+        with torch.no_grad():
+            return model.test_step(batch)
+
+    def ort(paths):
+        return deployed.predict([demo.read_image(p) for p in paths], 0.0)
+
+    return dict(PyTorch=pytorch, ORT=ort)
+
+
+def measure(families: List[str], batches=BATCHES) -> List[list]:
+    """Per family and batch: the four runs' times and the ratios of the targets (table rows)."""
+    from mmengine.registry import init_default_scope
+
+    import mmpose_mdn  # noqa: F401  registers the plugin
+    init_default_scope('mmpose')
+    torch.set_num_threads(1)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for family in families:
+            mdn_cfg, l1_cfg, warmup, repeats = FAMILIES[family]
+            print(f'--- {family}', flush=True)
+            mdn, flip = runtimes(mdn_cfg, False, Path(tmp)), runtimes(l1_cfg, True, Path(tmp))
+            for batch in batches:
+                paths = val_images(batch)
+                calls = {f'{rt} MDN3': (lambda f=mdn[rt]: f(paths)) for rt in ('PyTorch', 'ORT')}
+                calls.update({f'{rt} flip L1': (lambda f=flip[rt]: f(paths)) for rt in ('PyTorch', 'ORT')})
+                times = timed_rounds(calls, warmup, repeats, time.perf_counter)
+                rows.append([family, batch, *(ms(times[r]) for r in RUNS),
+                             *(f'{ratio(times[f"ORT {m}"], times[f"PyTorch {m}"]):.2f}' for m in ('MDN3', 'flip L1')),
+                             *(f'{ratio(times[f"{rt} MDN3"], times[f"{rt} flip L1"]):.2f}' for rt in ('PyTorch', 'ORT'))])
+                print(rows[-1], flush=True)
+    return rows
+
+
+HEADER = ['family', 'batch', *(f'{r} ms' for r in RUNS), 'ORT / PyTorch, MDN3', 'ORT / PyTorch, flip L1',
+          'MDN3 / flip L1, PyTorch', 'MDN3 / flip L1, ORT']
+
+
+def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed: float) -> str:
+    """The report: machine, method, the table and the targets of issue 22 against the measured ratios."""
+    import onnxruntime
+    cpu = next((line.split(':', 1)[1].strip() for line in Path('/proc/cpuinfo').read_text().splitlines()
+                if line.startswith('model name')), platform.processor())
+    lines = ['# End-to-end latency: PyTorch against onnxruntime, one-pass MDN3 against flip-test L1', '',
+             f'Produced by `{command}` on {started} in {elapsed / 60:.1f} min.', '',
+             f'- machine: {cpu}, {os.cpu_count()} cores visible, CPU only; torch {torch.__version__}, onnxruntime '
+             f'{onnxruntime.__version__}; one thread each',
+             f'- load average (1 min) at the start and the end: {load[0]:.1f} / {load[1]:.1f}',
+             '- end to end: read the file, preprocess, network, decode, people in image pixels; wall time; '
+             'median (min-max) per call of the whole batch; ratios are medians of per-round ratios',
+             '- method and what each runtime runs: `mmpose_mdn/experiments/latency.py`', '',
+             '| ' + ' | '.join(HEADER) + ' |', '|' + ' --- |' * len(HEADER)]
+    lines += ['| ' + ' | '.join(map(str, row)) + ' |' for row in rows]
+    ort_pt = [float(r[6]) for r in rows if r[1] == 1] + [float(r[7]) for r in rows if r[1] == 1]
+    one_pass = [float(r[8]) for r in rows] + [float(r[9]) for r in rows]
+    lines += ['', '## Targets', '',
+              f'- onnxruntime / PyTorch at batch 1, same model, <= 0.80: measured {min(ort_pt):.2f}-{max(ort_pt):.2f} '
+              f'({"met" if max(ort_pt) <= 0.8 else "not met"} for every family)',
+              f'- one-pass MDN3 / flip-test L1 on both runtimes, <= 0.55: measured {min(one_pass):.2f}-'
+              f'{max(one_pass):.2f} ({"met" if max(one_pass) <= 0.55 else "not met"} in every row)', '']
+    return '\n'.join(lines)
