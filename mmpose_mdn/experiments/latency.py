@@ -28,7 +28,7 @@ import platform
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import torch
 
@@ -40,6 +40,7 @@ FAMILIES = dict(  # name: (MDN3 config, L1 base config, warm-up calls, timed rou
     SmallHG=('configs/mdn/hg-small_mdn3_coco.py', 'configs/mdn/hg-small_base_coco.py', 1, 3),
 )
 BATCHES = (1, 8)
+PARITY_IMAGES = 3
 RUNS = ('PyTorch MDN3', 'PyTorch flip L1', 'ORT MDN3', 'ORT flip L1')
 
 
@@ -58,17 +59,21 @@ def val_images(n: int) -> List[Path]:
 
 def runtimes(config: str, flip_test: bool, work_dir: Path) -> Dict[str, object]:
     """The model of ``config`` (initial weights, ``flip_test`` set) as two end-to-end functions of a list of image
-    paths: 'PyTorch' and 'ORT' (its ``--with-decode --dynamic-batch`` export into ``work_dir``)."""
+    paths: 'PyTorch' and 'ORT' (its ``--with-decode --dynamic-batch`` export into ``work_dir``); 'parity': the
+    export verified against PyTorch on :data:`PARITY_IMAGES` coco_mini val images (``compare_on_images``, refused
+    by ``check_parity`` beyond the tolerances)."""
     import onnxruntime
     from mmengine.dataset import Compose, pseudo_collate
     from mmpose.apis import init_model
 
-    from ..deployment import export_onnx
+    from ..deployment import check_parity, compare_on_images, export_onnx
     torch.manual_seed(0)
     model = init_model(str(ROOT / config), None, device='cpu', cfg_options={'model.test_cfg.flip_test': flip_test})
     pipeline = Compose(copy.deepcopy(model.cfg.test_dataloader.dataset.pipeline))
     onnx_file = work_dir / f'{Path(config).stem}_flip{int(flip_test)}.onnx'
     export_onnx(model, str(onnx_file), tuple(model.cfg.codec['input_size']), dynamic_batch=True, with_decode=True)
+    parity = compare_on_images(model, str(onnx_file), [dict(img_path=str(p)) for p in val_images(PARITY_IMAGES)])
+    check_parity(parity, str(onnx_file))
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     demo = onnx_demo()
@@ -82,22 +87,25 @@ def runtimes(config: str, flip_test: bool, work_dir: Path) -> Dict[str, object]:
     def ort(paths):
         return deployed.predict([demo.read_image(p) for p in paths], 0.0)
 
-    return dict(PyTorch=pytorch, ORT=ort)
+    return dict(PyTorch=pytorch, ORT=ort, parity=parity)
 
 
-def measure(families: List[str], batches=BATCHES) -> List[list]:
-    """Per family and batch: the four runs' times and the ratios of the targets (table rows)."""
+def measure(families: List[str], batches=BATCHES) -> Tuple[List[list], List[list]]:
+    """Per family and batch: the four runs' times and the ratios of the targets (table rows); per family and
+    model: its export's parity (table rows)."""
     from mmengine.registry import init_default_scope
 
     import mmpose_mdn  # noqa: F401  registers the plugin
     init_default_scope('mmpose')
     torch.set_num_threads(1)
-    rows = []
+    rows, parity = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for family in families:
             mdn_cfg, l1_cfg, warmup, repeats = FAMILIES[family]
             print(f'--- {family}', flush=True)
             mdn, flip = runtimes(mdn_cfg, False, Path(tmp)), runtimes(l1_cfg, True, Path(tmp))
+            parity += [[family, name, w['images'], w['people'], w['unmatched'], f'{w["keypoints_px"]:.1e}',
+                        f'{w["scores"]:.1e}'] for name, w in (('MDN3', mdn['parity']), ('flip L1', flip['parity']))]
             for batch in batches:
                 paths = val_images(batch)
                 calls = {f'{rt} MDN3': (lambda f=mdn[rt]: f(paths)) for rt in ('PyTorch', 'ORT')}
@@ -107,15 +115,21 @@ def measure(families: List[str], batches=BATCHES) -> List[list]:
                              *(f'{ratio(times[f"ORT {m}"], times[f"PyTorch {m}"]):.2f}' for m in ('MDN3', 'flip L1')),
                              *(f'{ratio(times[f"{rt} MDN3"], times[f"{rt} flip L1"]):.2f}' for rt in ('PyTorch', 'ORT'))])
                 print(rows[-1], flush=True)
-    return rows
+    return rows, parity
 
 
 HEADER = ['family', 'batch', *(f'{r} ms' for r in RUNS), 'ORT / PyTorch, MDN3', 'ORT / PyTorch, flip L1',
           'MDN3 / flip L1, PyTorch', 'MDN3 / flip L1, ORT']
 
 
-def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed: float) -> str:
-    """The report: machine, method, the table and the targets of issue 22 against the measured ratios."""
+PARITY_HEADER = ['family', 'model', 'images', 'people found by both', 'by one alone', 'keypoints differ (px)',
+                 'scores differ']
+
+
+def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed: float,
+             parity: List[list] = ()) -> str:
+    """The report: machine, method, the table, the targets of issue 22 against the measured ratios, and the
+    exports' parity."""
     import onnxruntime
     cpu = next((line.split(':', 1)[1].strip() for line in Path('/proc/cpuinfo').read_text().splitlines()
                 if line.startswith('model name')), platform.processor())
@@ -136,4 +150,10 @@ def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed:
               f'({"met" if max(ort_pt) <= 0.8 else "not met"} for every family)',
               f'- one-pass MDN3 / flip-test L1 on both runtimes, <= 0.55: measured {min(one_pass):.2f}-'
               f'{max(one_pass):.2f} ({"met" if max(one_pass) <= 0.55 else "not met"} in every row)', '']
+    if parity:
+        lines += ['## Parity of the timed exports', '', f'Each export above against PyTorch on the first '
+                  f'{PARITY_IMAGES} coco_mini val images (`compare_on_images`, `check_parity`: keypoints within 0.5 '
+                  'image px, scores within 1e-3, people matched by their keypoints).', '',
+                  '| ' + ' | '.join(PARITY_HEADER) + ' |', '|' + ' --- |' * len(PARITY_HEADER)]
+        lines += ['| ' + ' | '.join(map(str, row)) + ' |' for row in parity] + ['']
     return '\n'.join(lines)
