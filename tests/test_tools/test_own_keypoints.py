@@ -1,6 +1,6 @@
 """Your own keypoints, end to end, as the README's recipe: a 5-keypoint dataset made from coco_mini (nose,
 shoulders, hips) with its own metainfo file, and a config of five changed lines, through train -> test -> demo ->
-analysis with the real tools; and each 14-keypoint slice (CrowdPose with its crowd metric, AI Challenger) trained,
+analysis with the real tools; and each slice (CrowdPose with its crowd metric, AI Challenger, OCHuman) trained,
 scored and drawn."""
 import json
 import textwrap
@@ -92,10 +92,14 @@ def test_five_keypoints_train_test_demo_and_analysis(five):
     assert 'visible_face' in analysis['ablations']['full']  # a nose: the face subsets exist
 
 
-@pytest.mark.parametrize('config, folder, metric', [
-    ('configs/mdn/hg-tiny_mdn3_crowdpose-test.py', 'crowdpose_test', 'crowdpose/AP(H):'),
-    ('configs/mdn/hg-tiny_mdn3_aic-test.py', 'aic_test', 'coco/AP:')])
-def test_each_14_keypoint_slice_trains_scores_and_draws(config, folder, metric, tmp_path):
+@pytest.mark.parametrize('config, folder, metric, num_keypoints', [
+    ('configs/mdn/hg-tiny_mdn3_crowdpose-test.py', 'crowdpose_test', 'crowdpose/AP(H):', 14),
+    ('configs/mdn/hg-tiny_mdn3_aic-test.py', 'aic_test', 'coco/AP:', 14),
+    ('configs/mdn/hg-tiny_mdn3_ochuman-test3.py', 'ochuman_test3', 'coco/AP:', 17)])
+def test_each_slice_trains_scores_and_draws(config, folder, metric, num_keypoints, tmp_path):
+    """A few iterations on each slice's config (OCHuman's trains on coco_mini and is scored on OCHuman), its val
+    metric in the log, and the demo drawing its skeleton on one of the slice's photos."""
+    import cv2
     data_dir(folder)
     call_tool('tools/train.py', config, '--work-dir', tmp_path, '--cfg-options', 'train_cfg.max_epochs=2',
               'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2', 'randomness.seed=0')
@@ -107,4 +111,6 @@ def test_each_14_keypoint_slice_trains_scores_and_draws(config, folder, metric, 
                       str(tmp_path / 'vis.jpg'), '--save-predictions', '--bbox-thr', '0', '--draw-bbox',
                       '--device', 'cpu']) == 0
     people = json.loads((tmp_path / f'{photo.stem}.json').read_text())
-    assert np.shape(people[0]['keypoints']) == (14, 2) and (tmp_path / 'vis.jpg').is_file()
+    assert np.shape(people[0]['keypoints']) == (num_keypoints, 2)
+    drawn, original = cv2.imread(str(tmp_path / 'vis.jpg')), cv2.imread(str(photo))
+    assert drawn.shape == original.shape and (drawn != original).any()
