@@ -211,6 +211,23 @@ def mini_data_options(root: Path = None) -> list:
         f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
 
 
+def on_data(path: str) -> str:
+    """A config's path under the ``shared/data`` folder beside the project, moved to :data:`DATA` (MDN_DATA aware;
+    a fresh clone elsewhere has no ``../shared/data``); other paths unchanged."""
+    marker = 'shared/data/'
+    return f'{DATA}/{path.split(marker, 1)[1]}' if marker in str(path) else path
+
+
+def data_options(config) -> list:
+    """--cfg-options moving every dataloader's ``data_root`` and evaluator's ``ann_file`` of ``config`` (a path from
+    the repository root) that lies under ``shared/data`` to :data:`DATA` (:func:`on_data`)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(ROOT / config)
+    options = [f'{split}_dataloader.dataset.data_root={on_data(cfg[f"{split}_dataloader"].dataset.data_root)}'
+               for split in ('train', 'val', 'test')]
+    return options + [f'{e}_evaluator.ann_file={on_data(cfg[f"{e}_evaluator"].ann_file)}' for e in ('val', 'test')]
+
+
 def coco_mini_copy(dst: Path, train: int = 8, val=5) -> Path:
     """``dst`` laid out as coco_mini with its first ``train`` / ``val`` images of each split (``val`` may also be a
     list of image ids) and their annotations (copies, free to corrupt); returns ``dst``."""

@@ -10,7 +10,7 @@ from collections import Counter
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, data_dir
+from conftest import ROOT, data_dir, on_data
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
@@ -45,8 +45,8 @@ def real_batch(cfg: Config, train: bool, n: int):
     from pathlib import Path
     split = 'train2017' if train else 'val2017'
     dataset = (cfg.train_dataloader if train else cfg.val_dataloader).dataset
-    own = Path(dataset.data_root).is_dir() and 'metainfo' in dataset
-    source = (dict(type=dataset.type, data_root=dataset.data_root, ann_file=dataset.ann_file,
+    own = Path(on_data(dataset.data_root)).is_dir() and 'metainfo' in dataset
+    source = (dict(type=dataset.type, data_root=on_data(dataset.data_root), ann_file=dataset.ann_file,
                    data_prefix=dataset.data_prefix, metainfo=dataset.metainfo) if own else
               dict(type='CocoDataset', data_root=str(data_dir('coco_mini')), ann_file=f'annotations/person_keypoints_'
                    f'{split}.json', data_prefix=dict(img=f'{split}/')))

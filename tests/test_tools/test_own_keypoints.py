@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from conftest import ROOT, call_tool, coco_mini_copy, data_dir, load_script
+from conftest import ROOT, call_tool, coco_mini_copy, data_dir, data_options, load_script
 
 KEEP = ['nose', 'left_shoulder', 'right_shoulder', 'left_hip', 'right_hip']
 COCO_IDS = [0, 5, 6, 11, 12]
@@ -101,13 +101,15 @@ def test_each_slice_trains_scores_and_draws(config, folder, metric, num_keypoint
     metric in the log, and the demo drawing its skeleton on one of the slice's photos."""
     import cv2
     data_dir(folder)
-    call_tool('tools/train.py', config, '--work-dir', tmp_path, '--cfg-options', 'train_cfg.max_epochs=2',
+    options = data_options(config)
+    call_tool('tools/train.py', config, '--work-dir', tmp_path, '--cfg-options', *options, 'train_cfg.max_epochs=2',
               'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2', 'randomness.seed=0')
     logs = '\n'.join(p.read_text() for p in tmp_path.rglob('*.log'))
     assert 'Epoch(val) [2]' in logs and metric in logs
     demo = load_script('demo/image_demo.py')
     photo = sorted(data_dir(folder).glob('*.jpg'))[0]
-    assert demo.main([str(photo), str(ROOT / config), str(tmp_path / 'epoch_2.pth'), '--out-file',
+    assert demo.main([str(photo), str(ROOT / config), str(tmp_path / 'epoch_2.pth'), '--cfg-options', *options,
+                      '--out-file',
                       str(tmp_path / 'vis.jpg'), '--save-predictions', '--bbox-thr', '0', '--draw-bbox',
                       '--device', 'cpu']) == 0
     people = json.loads((tmp_path / f'{photo.stem}.json').read_text())
