@@ -261,11 +261,11 @@ def mini_checkpoint(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope='session')
 def people_onnx(mini_checkpoint, tmp_path_factory) -> tuple:
-    """The session checkpoint exported ``--with-decode --dynamic-batch`` and verified on the first 6 val images of
+    """The session checkpoint exported ``--with-decode --dynamic-batch`` and verified on the first 4 val images of
     coco_mini (a copy): the file and the tool's output."""
     optional_module('onnxruntime', 'deploy')
     tmp = tmp_path_factory.mktemp('people_onnx')
-    data = coco_mini_copy(tmp / 'coco_mini', train=1, val=6)
+    data = coco_mini_copy(tmp / 'coco_mini', train=1, val=4)
     proc = call_tool('tools/deployment/pytorch2onnx.py', MINI_MDN, mini_checkpoint, '--out', tmp / 'people.onnx',
                      '--with-decode', '--dynamic-batch', '--verify', '--cfg-options', *mini_data_options(data))
     return tmp / 'people.onnx', proc.stdout

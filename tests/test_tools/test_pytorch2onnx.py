@@ -62,11 +62,11 @@ def test_another_models_export_is_refused(exported, mini_checkpoint, tmp_path):
 
 
 def test_decoded_export_verifies_on_the_configs_test_set(people_onnx):
-    """--with-decode: dets, keypoints and the MDN outputs; the same people and AP on the 6 images."""
+    """--with-decode: dets, keypoints and the MDN outputs; the same people and AP on the 4 images."""
     _, stdout = people_onnx
     assert ('outputs dets, keypoints, components, mixture_probs, sigmas, component_keypoints, component_sigmas'
             in stdout)
-    assert 'verify on 6 images' in stdout and 'verify: passed' in stdout and 'maps differ' not in stdout
+    assert 'verify on 4 images' in stdout and 'verify: passed' in stdout and 'maps differ' not in stdout
     both, alone = map(int, re.search(r'(\d+) people found by both runtimes, (\d+) by one alone', stdout).groups())
     assert both > 250 and alone <= 0.01 * both
     ap_torch, ap_onnx = map(float, re.search(r', AP ([\d.]+) \(PyTorch\) / ([\d.]+) \(onnxruntime\)', stdout).groups())
