@@ -91,36 +91,35 @@ def calibrate_runs(work_dir: str, seeds: Sequence[int], models: Sequence[str], r
 TARGETS = dict(coverage_points=5.0, ece=0.05)  # issue 21: after the temperatures, per seed
 
 
+def arrow(values) -> str:
+    """Values before -> after, or a dash where there are none."""
+    return ' → '.join(values) if values else '–'
+
+
 def report(results: dict, command: str = '', refine: bool = True) -> str:
     """Markdown: per seed and model the fitted parameters, the calibration before -> after on the val scenes
     (coverage at 1 and 2 sigma, ECE of the expected OKS, of pi and of the person score) and the AP with the plain
     and the expected-OKS person score; then the targets' verdicts over the seeds."""
     from mmpose_mdn.evaluation.calibration import gaussian_coverage
-    from mmpose_mdn.evaluation.report import calibration_eces
+    from mmpose_mdn.evaluation.report import calibration_eces, markdown_table
     gauss = 100 * gaussian_coverage([1, 2])
     lines = ['# Calibration of the main job\'s MDN models', '', f'Command: `{command}`', '',
              'Heatmap refinement ' + ("on (the configs')" if refine else "off (the offsets' own keypoints)") + '.', '',
              'Fitted on 200 val scenes of another scene seed (S + 1000, same regime); measured on the run\'s own 200 '
              f'val scenes. A 2-D Gaussian covers {gauss[0]:.1f} / {gauss[1]:.1f} % at 1 / 2 sigma.', '',
-             'Cells with an arrow: before → after the fitted parameters.', '',
-             '| seed | model | T_sigma | T_pi | area ratio | coverage 1σ | coverage 2σ | ECE expected OKS | ECE π | '
-             'ECE person score | AP plain | AP expected OKS |', '|' + ' --- |' * 12]
-    verdicts = {}
+             'Cells with an arrow: before → after the fitted parameters.', '']
+    rows, verdicts = [], {}
     for seed, models in results.items():
         for model, r in models.items():
             f, val = r['fitted'], r['val']
             stages = [val[s] for s in ('before', 'after') if s in val]
             eces = [calibration_eces(c) for c in stages]
             cov = [[100 * x for x in c['sigma']['coverage']['All'][:2]] if 'sigma' in c else None for c in stages]
-
-            def arrow(values):
-                return ' → '.join(values) if values else '–'
             cells = [f'{f[k]:.2f}' if k in f else '–'
                      for k in ('sigma_temperature', 'pi_temperature', 'oks_area_ratio')]
             cells += [arrow([f'{c[i]:.1f} %' for c in cov if c]) for i in (0, 1)]
             cells += [arrow([f'{e[k]:.3f}' for e in eces if k in e]) for k in ('expected_oks', 'pi', 'person_score')]
-            lines.append(f'| {seed} | {model} | ' + ' | '.join(cells) +
-                         f' | {r["ap"]["plain"]:.3f} | {r["ap"]["expected_oks"]:.3f} |')
+            rows.append([str(seed), model, *cells, f'{r["ap"]["plain"]:.3f}', f'{r["ap"]["expected_oks"]:.3f}'])
             v = verdicts.setdefault(model, dict(coverage=[], ece_oks=[], ece_pi=[], ap=[]))
             after, after_eces = (cov[-1], eces[-1]) if 'after' in val else (None, {})
             v['coverage'].append(after is not None and max(abs(c - g) for c, g in zip(after, gauss))
@@ -129,7 +128,9 @@ def report(results: dict, command: str = '', refine: bool = True) -> str:
             if 'pi' in after_eces:
                 v['ece_pi'].append(after_eces['pi'] <= TARGETS['ece'])
             v['ap'].append(r['ap']['expected_oks'] >= r['ap']['plain'])
-    lines += ['', 'Targets (after the fitted parameters, on every seed): coverage within ±5 points of the Gaussian\'s '
+    lines += markdown_table(['seed', 'model', 'T_sigma', 'T_pi', 'area ratio', 'coverage 1σ', 'coverage 2σ',
+                             'ECE expected OKS', 'ECE π', 'ECE person score', 'AP plain', 'AP expected OKS'], rows)
+    lines += ['Targets (after the fitted parameters, on every seed): coverage within ±5 points of the Gaussian\'s '
               'at 1 and 2 sigma; ECE ≤ 0.05 for the expected OKS and for π; the expected-OKS person score\'s AP at '
               'least the plain score\'s.', '']
     for model, v in verdicts.items():

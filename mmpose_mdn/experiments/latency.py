@@ -24,7 +24,6 @@ medians of per-round ratios.
 import copy
 import importlib.util
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Dict, List, Tuple
 
 import torch
 
-from .speed import DATA, ROOT, ms, ratio, timed_rounds
+from .speed import DATA, ROOT, cpu_name, ms, ratio, timed_rounds
 
 FAMILIES = dict(  # name: (MDN3 config, L1 base config, warm-up calls, timed rounds)
     tiny=('configs/mdn/hg-tiny_mdn3_coco-mini.py', 'configs/mdn/hg-tiny_base_coco-mini.py', 2, 10),
@@ -131,8 +130,9 @@ def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed:
     """The report: machine, method, the table, the targets of issue 22 against the measured ratios, and the
     exports' parity."""
     import onnxruntime
-    cpu = next((line.split(':', 1)[1].strip() for line in Path('/proc/cpuinfo').read_text().splitlines()
-                if line.startswith('model name')), platform.processor())
+
+    from ..evaluation.report import markdown_table
+    cpu = cpu_name()
     lines = ['# End-to-end latency: PyTorch against onnxruntime, one-pass MDN3 against flip-test L1', '',
              f'Produced by `{command}` on {started} in {elapsed / 60:.1f} min.', '',
              f'- machine: {cpu}, {os.cpu_count()} cores visible, CPU only; torch {torch.__version__}, onnxruntime '
@@ -140,12 +140,11 @@ def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed:
              f'- load average (1 min) at the start and the end: {load[0]:.1f} / {load[1]:.1f}',
              '- end to end: read the file, preprocess, network, decode, people in image pixels; wall time; '
              'median (min-max) per call of the whole batch; ratios are medians of per-round ratios',
-             '- method and what each runtime runs: `mmpose_mdn/experiments/latency.py`', '',
-             '| ' + ' | '.join(HEADER) + ' |', '|' + ' --- |' * len(HEADER)]
-    lines += ['| ' + ' | '.join(map(str, row)) + ' |' for row in rows]
+             '- method and what each runtime runs: `mmpose_mdn/experiments/latency.py`', '']
+    lines += markdown_table(HEADER, [list(map(str, row)) for row in rows])
     ort_pt = [float(r[6]) for r in rows if r[1] == 1] + [float(r[7]) for r in rows if r[1] == 1]
     one_pass = [float(r[8]) for r in rows] + [float(r[9]) for r in rows]
-    lines += ['', '## Targets', '',
+    lines += ['## Targets', '',
               f'- onnxruntime / PyTorch at batch 1, same model, <= 0.80: measured {min(ort_pt):.2f}-{max(ort_pt):.2f} '
               f'({"met" if max(ort_pt) <= 0.8 else "not met"} for every family)',
               f'- one-pass MDN3 / flip-test L1 on both runtimes, <= 0.55: measured {min(one_pass):.2f}-'
@@ -153,7 +152,6 @@ def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed:
     if parity:
         lines += ['## Parity of the timed exports', '', f'Each export above against PyTorch on the first '
                   f'{PARITY_IMAGES} coco_mini val images (`compare_on_images`, `check_parity`: keypoints within 0.5 '
-                  'image px, scores within 1e-3, people matched by their keypoints).', '',
-                  '| ' + ' | '.join(PARITY_HEADER) + ' |', '|' + ' --- |' * len(PARITY_HEADER)]
-        lines += ['| ' + ' | '.join(map(str, row)) + ' |' for row in parity] + ['']
+                  'image px, scores within 1e-3, people matched by their keypoints).', '']
+        lines += markdown_table(PARITY_HEADER, [list(map(str, row)) for row in parity])
     return '\n'.join(lines)

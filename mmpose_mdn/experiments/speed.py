@@ -322,13 +322,18 @@ def comparison(rows: dict, baseline: Path) -> List[str]:
     return lines + ['']
 
 
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else ``platform.processor()``."""
+    info = Path('/proc/cpuinfo')
+    return next((line.split(':', 1)[1].strip() for line in info.read_text().splitlines()
+                 if line.startswith('model name')), platform.processor()) if info.exists() else platform.processor()
+
+
 def markdown(rows: dict, command: str, threads: int, baseline: Optional[Path], started: str, load: tuple,
              elapsed: float) -> str:
     """The Markdown report of a run's ``rows``: the machine, how it was timed, a table per section, and with a
     ``baseline`` (this report from an older commit) the before/after table."""
-    cpu = next((line.split(':', 1)[1].strip() for line in Path('/proc/cpuinfo').read_text().splitlines()
-                if line.startswith('model name')), platform.processor()) if Path('/proc/cpuinfo').exists() else \
-        platform.processor()
+    cpu = cpu_name()
     lines = [
         '# Speed: MDN vs the L1 base model, measured side by side', '',
         f'Produced by `{command}` on {started} in {elapsed / 60:.1f} min.', '',
