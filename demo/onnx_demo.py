@@ -78,16 +78,18 @@ class OnnxPoseModel:
         ratio = scale / np.float32(self.meta['input_size'])
         shift = center - 0.5 * scale
         keep = outputs['dets'][b, :, 4] >= bbox_thr
-        dets, kpts = outputs['dets'][b, keep], outputs['keypoints'][b, keep]
+        kept = {name: outputs[name][b, keep] for name in ('dets', 'keypoints', 'components', 'mixture_probs', 'sigmas')
+                if name in outputs}
+        dets, kpts = kept['dets'], kept['keypoints']
         people = []
         for i in range(len(dets)):
             person = dict(keypoints=(kpts[i, :, :2] * ratio + shift).tolist(), keypoint_scores=kpts[i, :, 2].tolist(),
                           bbox=[(dets[i, :4].reshape(2, 2) * ratio + shift).reshape(4).tolist()],
                           bbox_score=float(dets[i, 4]))
-            if 'components' in outputs:
-                sigma = outputs['sigmas'][b, keep][i] * ratio
-                person.update(component=int(outputs['components'][b, keep][i]),
-                              mixture_probs=outputs['mixture_probs'][b, keep][i].tolist(), sigma=sigma.tolist(),
+            if 'components' in kept:
+                sigma = kept['sigmas'][i] * ratio
+                person.update(component=int(kept['components'][i]), mixture_probs=kept['mixture_probs'][i].tolist(),
+                              sigma=sigma.tolist(),
                               keypoint_sigma=(sigma[None] * np.asarray(self.meta['sigmas'])[:, None]).tolist())
             people.append(person)
         return people
