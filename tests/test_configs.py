@@ -17,7 +17,8 @@ from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS, MODELS
 
 CONFIGS = sorted(p for p in (ROOT / 'configs').rglob('*.py') if '_base_' not in p.parts)
-NAME = re.compile(r'hg(?P<capacity>|-small|-xsmall|-tiny)_(?P<offsets>base|h?mdn\d)_(?P<data>[a-z][a-z0-9-]*)(?P<x3>_3x)?'
+NAME = re.compile(r'hg(?P<capacity>|-small|-xsmall|-tiny)_(?P<offsets>base|h?mdn\d)_(?P<data>[a-z][a-z0-9-]*)'
+                  r'(?P<x3>_3x)?'
                   r'(?P<paper>_paper)?$')
 INPUT = (128, 128)  # a multiple of 4 * 2**5, the 5-level hourglass's total stride
 

@@ -64,8 +64,8 @@ class PredictPeople(nn.Module):
     def forward(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         head = self.estimator.head
         if self.test_cfg.get('flip_test', False):
-            maps = head.flip_average([self.estimator.extract_feat(inputs), self.estimator.extract_feat(inputs.flip(-1))],
-                                     self.estimator.dataset_meta['flip_indices'])
+            feats = [self.estimator.extract_feat(inputs), self.estimator.extract_feat(inputs.flip(-1))]
+            maps = head.flip_average(feats, self.estimator.dataset_meta['flip_indices'])
         else:
             maps = head.predict_maps(self.estimator.extract_feat(inputs))
         people = head.decode_people(maps, self.test_cfg)
@@ -92,7 +92,8 @@ def deploy_meta(estimator: nn.Module, input_size: Tuple[int, int], with_decode: 
     ``num_components`` (None for L1); the dataset's ``keypoint_names``, keypoint ``sigmas``, ``skeleton_links``,
     ``keypoint_colors`` and ``skeleton_link_colors``."""
     cfg, meta = estimator.cfg, estimator.dataset_meta
-    resize = [t for t in cfg.test_dataloader.dataset.pipeline if t['type'] in ('BottomupResize', 'mmpose.BottomupResize')]
+    resize = [t for t in cfg.test_dataloader.dataset.pipeline
+              if t['type'] in ('BottomupResize', 'mmpose.BottomupResize')]
     if len(resize) != 1 or resize[0].get('aug_scales') or resize[0].get('use_udp', False):
         raise ValueError('an export needs one BottomupResize without aug_scales or use_udp in the config\'s '
                          f'test_dataloader.dataset.pipeline; it has {resize}')
@@ -174,8 +175,9 @@ def compare_on_images(estimator: nn.Module, onnx_file: str, inputs: Iterable[dic
     dataset's data infos) one image at a time, under the estimator's ``test_cfg``: PyTorch's people are
     ``estimator.predict``'s for a people graph; for a maps graph, the head decodes both runtimes' maps, whose
     largest difference is reported. Then the largest difference of the keypoints (image pixels) and scores of the
-    people both find (:func:`match_people`); how many people one runtime finds alone and the best score among them; with ``metric_cfg`` (a CocoMetric of the images' annotations) each runtime's
-    metrics (``metrics``: PyTorch's, ONNX's)."""
+    people both find (:func:`match_people`); how many people one runtime finds alone and the best score among them;
+    with ``metric_cfg`` (a CocoMetric of the images' annotations) each runtime's metrics (``metrics``: PyTorch's,
+    ONNX's)."""
     from mmengine.dataset import Compose, pseudo_collate
     from mmpose.registry import METRICS
     estimator = estimator.eval()

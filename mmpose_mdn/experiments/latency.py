@@ -112,7 +112,8 @@ def measure(families: List[str], batches=BATCHES) -> Tuple[List[list], List[list
                 times = timed_rounds(calls, warmup, repeats, time.perf_counter)
                 rows.append([family, batch, *(ms(times[r]) for r in RUNS),
                              *(f'{ratio(times[f"ORT {m}"], times[f"PyTorch {m}"]):.2f}' for m in ('MDN3', 'flip L1')),
-                             *(f'{ratio(times[f"{rt} MDN3"], times[f"{rt} flip L1"]):.2f}' for rt in ('PyTorch', 'ORT'))])
+                             *(f'{ratio(times[f"{rt} MDN3"], times[f"{rt} flip L1"]):.2f}'
+                               for rt in ('PyTorch', 'ORT'))])
                 print(rows[-1], flush=True)
     return rows, parity
 

@@ -9,7 +9,8 @@ CROWDPOSE = 'configs/mdn/hg-tiny_mdn3_crowdpose-test.py'
 def test_a_coco_model_on_crowdpose_data_fails_naming_both_counts(tmp_path):
     root = f'{data_dir("crowdpose_test")}/'
     run = call_tool('tools/train.py', MINI_MDN, '--work-dir', tmp_path, '--cfg-options', *data_options(MINI_MDN),
-                    f'train_dataloader.dataset.data_root={root}', 'train_dataloader.dataset.ann_file=test_crowdpose.json',
+                    f'train_dataloader.dataset.data_root={root}',
+                    'train_dataloader.dataset.ann_file=test_crowdpose.json',
                     'train_dataloader.dataset.data_prefix.img=',
                     'train_dataloader.dataset.metainfo.from_file=configs/_base_/datasets/crowdpose.py', check=False)
     assert run.returncode == 1

@@ -7,5 +7,5 @@ from .save_metrics_hook import SaveMetricsHook
 from .stop_dataloader_workers_hook import StopDataloaderWorkersHook
 from .training_dynamics_hook import TrainingDynamicsHook
 
-__all__ = ['KeypointSetCheckHook', 'MDNAnalysisHook', 'MDNDataInitHook', 'MDNLossScheduleHook', 'OptimizerStateResetHook', 'SaveMetricsHook',
-           'StopDataloaderWorkersHook', 'TrainingDynamicsHook']
+__all__ = ['KeypointSetCheckHook', 'MDNAnalysisHook', 'MDNDataInitHook', 'MDNLossScheduleHook',
+           'OptimizerStateResetHook', 'SaveMetricsHook', 'StopDataloaderWorkersHook', 'TrainingDynamicsHook']
