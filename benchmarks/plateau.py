@@ -14,6 +14,7 @@ import os
 import os.path as osp
 import sys
 
+from mmpose_mdn.experiments import claims
 from mmpose_mdn.experiments import plateau as pl
 
 
@@ -51,7 +52,8 @@ def main(argv=None):
         pl.run_jobs([(r, m, v, s, args.iters, args.every, args.max_iters, args.work_dir, size, args.min_scores)
                      for r, m, v in runs for s in args.seeds], args.jobs)
     if args.report:
-        report = pl.write_report(runs, args.seeds, args.work_dir, args.plots_dir,
+        claims.score_finished(runs, args.seeds, args.work_dir, args.max_iters, size)
+        report = pl.write_report(runs, args.seeds, args.work_dir, args.plots_dir, args.max_iters,
                                  ' '.join(argv if argv is not None else sys.argv[1:]), args.tag)
         os.makedirs(osp.dirname(osp.abspath(args.report)), exist_ok=True)
         with open(args.report, 'w') as f:

@@ -89,12 +89,14 @@ def train_until_plateau(job: tuple) -> str:
     """One run (regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores): train ``iters``
     more at a time, scoring each new checkpoint, until :func:`plateaued` (with at least ``min_scores`` scores) or
     ``max_iters``; writes ``scores.json`` and ``state.json`` (iterations trained, plateaued, the rise with refinement
-    on and off) and returns the run's folder. A run stopped by a looser rule continues under a stricter one."""
+    on and off), then the claims' scores of the last checkpoint (:func:`~.claims.final_scores`), and returns the
+    run's folder. A run stopped by a looser rule continues under a stricter one."""
     regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores = job
     from mmengine.runner import Runner
 
     import mmpose_mdn  # noqa: F401
 
+    from .claims import final_scores
     from .scoring import score_checkpoint
     work = run_dir(work_dir, regime, model, recipe, seed)
     os.makedirs(work, exist_ok=True)
@@ -125,6 +127,7 @@ def train_until_plateau(job: tuple) -> str:
         started = time.time()
         Runner.from_cfg(run_cfg).train()
         state.update(iters=target, train_s=state['train_s'] + time.time() - started)
+    final_scores(regime, model, recipe, seed, work_dir, size)
     return work
 
 
@@ -136,8 +139,10 @@ def run_jobs(jobs: list, workers: int) -> None:
         print(f'[{time.strftime("%H:%M:%S")}] done {work}', flush=True)
 
 
-def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, command: str = '', tag: str = '') -> str:
-    """The report (Markdown) of the cached ``runs`` ((regime, model, recipe) triples) over ``seeds``: per regime, the
+def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_iters: int, command: str = '',
+                 tag: str = '') -> str:
+    """The report (Markdown) of the cached ``runs`` ((regime, model, recipe) triples) over ``seeds``: the table of
+    the paper's claims whose runs are all among ``runs`` (:func:`~.claims.claims_table`), then per regime the
     curves of AP (refinement on and off) and of the hidden people's left/right order (mean ± std over the seeds at
     the iterations every seed has), and a table at each run's last score; the plots go to
     ``plots_dir/plateau_<regime><tag>.png``."""
@@ -147,8 +152,14 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, command
     import numpy as np
 
     from mmpose_mdn.evaluation.learning_curves import curve_stats
+
+    from .claims import CLAIMS, claims_table
     lines = [f'Command: `python benchmarks/plateau.py {command}`', '', f'Seeds {seeds}; CPU, one torch thread a run.',
              '']
+    names = {(r, m if m == 'L1' else f'{m}_{v}') for r, m, v in runs}
+    claims = [c for c in CLAIMS if {c.x, c.y or c.x} <= names]
+    if claims:
+        lines += ['## The paper\'s claims at the plateau', ''] + claims_table(work_dir, seeds, max_iters, claims)
     panels = (('coco/AP', 'on', 'AP, refinement on'), ('coco/AP', 'off', 'AP, refinement off'),
               ('viewpoint/lr_order_hidden', 'on', 'left/right order, people hiding the cue'))
     columns = ('coco/AP', 'viewpoint/lr_order_hidden', 'viewpoint/lr_order_visible', 'viewpoint/agreement_visible')

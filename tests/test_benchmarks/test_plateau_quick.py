@@ -1,7 +1,8 @@
-"""`benchmarks/plateau.py --quick` in-process: the hierarchical MDN with the chosen start trained on tiny viewpoint
-scenes, each checkpoint scored with refinement on (AP and the viewpoint metrics) and off, the report written; the
-same run stopped while scoring scores what is missing, continued to a longer cap resumes from its checkpoint, and
-a cached run trains nothing."""
+"""`benchmarks/plateau.py --quick` in-process: MDN3 with the chosen start trained on tiny viewpoint scenes, each
+checkpoint scored with refinement on (AP and the viewpoint metrics) and off, the last one with the claims' scores
+(flip test; the AP without the third component's people, from dumped predictions checked against CocoMetric), the
+report written; the same run stopped while scoring scores what is missing, continued to a longer cap resumes from
+its checkpoint and re-scores the claims there, and a cached run trains nothing."""
 import json
 
 import pytest
@@ -13,10 +14,10 @@ pl = plateau.pl  # mmpose_mdn.experiments.plateau
 
 
 def test_quick_run_then_continued_then_cached(tmp_path):
-    args = ['--quick', '--runs', 'HMDN4:start', '--seeds', '7', '--jobs', '1', '--work-dir', str(tmp_path / 'work'),
+    args = ['--quick', '--runs', 'MDN3:start', '--seeds', '7', '--jobs', '1', '--work-dir', str(tmp_path / 'work'),
             '--report', str(tmp_path / 'report.md'), '--plots-dir', str(tmp_path / 'plots')]
     plateau.main(args)
-    run = tmp_path / 'work' / 'ambiguous' / 'HMDN4_start' / 'seed7'
+    run = tmp_path / 'work' / 'ambiguous' / 'MDN3_start' / 'seed7'
     scores = json.loads((run / 'scores.json').read_text())
     assert sorted(scores) == ['2/off', '2/on', '4/off', '4/on']
     assert all('viewpoint/lr_order_hidden' in scores[f'{i}/on'] and 'viewpoint/matched' not in scores[f'{i}/off']
@@ -24,18 +25,23 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     state = json.loads((run / 'state.json').read_text())
     assert state['iters'] == 4 and state['plateaued'] is False  # 2 scores: too few to call a plateau
     log = next(run.glob('*/*.log')).read_text()
-    assert 'MDNDataInitHook: means' in log and "mixture='hierarchical'" in log
-    assert '| HMDN4_start | 1 | 4 | no |' in (tmp_path / 'report.md').read_text()
+    assert 'MDNDataInitHook: means' in log and 'num_components=3' in log
+    claims = json.loads((run / 'claims.json').read_text())
+    assert sorted(claims) == ['flip_off', 'flip_on', 'iters', 'others', 'share_others', 'without_off', 'without_on']
+    assert claims['iters'] == 4 and len(claims['others']) == 1
+    report = (tmp_path / 'report.md').read_text()
+    assert '| MDN3_start | 1 | 4 | no |' in report and '| c | MDN3 uses two modes |' in report
     assert (tmp_path / 'plots' / 'plateau_ambiguous.png').stat().st_size > 0
     # stopped while scoring: the same call scores what is missing and trains nothing
     (run / 'scores.json').write_text(json.dumps({k: v for k, v in scores.items() if k != '4/off'}))
-    pl.train_until_plateau(('ambiguous', 'HMDN4', 'start', 7, 4, 2, 4, str(tmp_path / 'work'), 'quick', 8))
+    pl.train_until_plateau(('ambiguous', 'MDN3', 'start', 7, 4, 2, 4, str(tmp_path / 'work'), 'quick', 8))
     assert json.loads((run / 'scores.json').read_text()) == scores and not (run / 'epoch_3.pth').exists()
     # a longer cap: the run resumes at iteration 4 and scores the new checkpoint only
-    pl.train_until_plateau(('ambiguous', 'HMDN4', 'start', 7, 2, 2, 6, str(tmp_path / 'work'), 'quick', 8))
+    pl.train_until_plateau(('ambiguous', 'MDN3', 'start', 7, 2, 2, 6, str(tmp_path / 'work'), 'quick', 8))
     continued = json.loads((run / 'scores.json').read_text())
     assert {k: continued[k] for k in scores} == scores and sorted(continued) == sorted(scores) + ['6/off', '6/on']
     assert json.loads((run / 'state.json').read_text())['iters'] == 6
+    assert json.loads((run / 'claims.json').read_text())['iters'] == 6
     assert any(f'Auto resumed from the latest checkpoint {run / "epoch_2.pth"}' in f.read_text()
                for f in run.glob('*/*.log'))
     mtime = (run / 'scores.json').stat().st_mtime_ns

@@ -1,0 +1,266 @@
+"""The paper's claims judged at the plateau (issue 19, item 3): each claim a comparison on the last checkpoints of
+the plateau runs (:mod:`.plateau`), seed by seed on the same scenes.
+
+:func:`final_scores` adds to a finished run (plateaued, or at its cap), at its last checkpoint, cached in the run's
+``claims.json``: the AP with CenterNet's flip test, and for a flat MDN of more than two components the *other*
+components (those that :func:`~mmpose_mdn.viewpoint.align_components` does not assign to front or back), the share
+of the matched people they predict, and the AP without the people they predict (Table 1, *w/o Ck*, all of them
+removed at once), each with heatmap refinement on and off.
+
+:func:`claims_table` judges each claim of :data:`CLAIMS` per seed, refinement on and off (Table 1's two columns):
+it *holds* where it holds on every seed that both runs have finished, *does not* where it holds on none, and holds
+*partly* otherwise (:func:`verdict`).
+"""
+import copy
+import json
+import os.path as osp
+import time
+from typing import Dict, List, NamedTuple, Optional, Sequence
+
+import numpy as np
+
+TWO_MODES = dict(share=0.10, delta_ap=0.01)  # claim c: the other components' share of people, and their AP change
+AGREEMENT = 0.8  # claim d: the components' agreement with the viewpoint of the people whose cue is visible
+AMB, VIS = 'ambiguous', 'visible'
+
+
+class Claim(NamedTuple):
+    """One row: ``test`` of run ``x`` (against run ``y``), runs named (regime, run folder name)."""
+    row: str
+    text: str
+    paper: str
+    test: str  # above, at_least, below, flip_raises, flip_lowers, two_modes, agreement
+    x: tuple
+    y: Optional[tuple] = None
+
+
+PAPER = dict(
+    a='Table 1: MDN above L1 (COCO, HG-104: 46.4 → 52.3 AP)',
+    b='Sec. 4.2: MDN1 (a normalised L2) at least L1',
+    c='Table 1, w/o Ck: two modes are used; the others < 10 % of the people, ΔAP < 0.01 without them',
+    d='Tables 2-3: the components follow the viewpoint (front / back); target ≥ 0.8',
+    e='Sec. 4.5: flip test raises L1\'s AP and lowers MDN\'s',
+    f='Sec. 4.4, SmallHG: hierarchical 46.5 < MDN2 47.9 AP')
+CLAIMS = (
+    Claim('a', 'MDN2 > L1, half the cues hidden', PAPER['a'], 'above', (AMB, 'MDN2_start'), (AMB, 'L1')),
+    Claim('a', 'MDN3 > L1, half the cues hidden', PAPER['a'], 'above', (AMB, 'MDN3_start'), (AMB, 'L1')),
+    Claim('a', 'MDN2 > L1, every cue visible', PAPER['a'], 'above', (VIS, 'MDN2_start'), (VIS, 'L1')),
+    Claim('a', 'MDN2 (gate recipe) > L1, half the cues hidden', PAPER['a'], 'above', (AMB, 'MDN2_gate'),
+          (AMB, 'L1')),
+    Claim('a', 'MDN2 (gate recipe) > L1, every cue visible', PAPER['a'], 'above', (VIS, 'MDN2_gate'), (VIS, 'L1')),
+    Claim('b', 'MDN1 ≥ L1, half the cues hidden', PAPER['b'], 'at_least', (AMB, 'MDN1_start'), (AMB, 'L1')),
+    Claim('b', 'MDN1 ≥ L1, every cue visible', PAPER['b'], 'at_least', (VIS, 'MDN1_start'), (VIS, 'L1')),
+    Claim('c', 'MDN3 uses two modes', PAPER['c'], 'two_modes', (AMB, 'MDN3_start')),
+    Claim('c', 'MDN5 uses two modes', PAPER['c'], 'two_modes', (AMB, 'MDN5_start')),
+    Claim('d', 'MDN2 follows the viewpoint', PAPER['d'], 'agreement', (AMB, 'MDN2_start')),
+    Claim('d', 'MDN3 follows the viewpoint', PAPER['d'], 'agreement', (AMB, 'MDN3_start')),
+    Claim('d', 'MDN5 follows the viewpoint', PAPER['d'], 'agreement', (AMB, 'MDN5_start')),
+    Claim('d', 'MDN2 (gate recipe) follows the viewpoint', PAPER['d'], 'agreement', (AMB, 'MDN2_gate')),
+    Claim('e', 'flip test raises L1\'s AP, half the cues hidden', PAPER['e'], 'flip_raises', (AMB, 'L1')),
+    Claim('e', 'flip test raises L1\'s AP, every cue visible', PAPER['e'], 'flip_raises', (VIS, 'L1')),
+    Claim('e', 'flip test lowers MDN2\'s AP, half the cues hidden', PAPER['e'], 'flip_lowers', (AMB, 'MDN2_start')),
+    Claim('e', 'flip test lowers MDN3\'s AP, half the cues hidden', PAPER['e'], 'flip_lowers', (AMB, 'MDN3_start')),
+    Claim('e', 'flip test lowers MDN2\'s AP, every cue visible', PAPER['e'], 'flip_lowers', (VIS, 'MDN2_start')),
+    Claim('f', 'hierarchical HMDN4 < MDN2, half the cues hidden', PAPER['f'], 'below', (AMB, 'HMDN4_start'),
+          (AMB, 'MDN2_start')),
+)
+
+
+def other_components(counts: np.ndarray) -> List[int]:
+    """The components not assigned to front or back: (V, M) matched people per viewpoint (front, back, ...) and
+    chosen component (:func:`~mmpose_mdn.viewpoint.aggregate.metric_counts`), under the best one-to-one assignment of
+    components to front and back (:func:`~mmpose_mdn.viewpoint.align_components`)."""
+    from mmpose_mdn.viewpoint import align_components
+    return sorted(int(m) for m in align_components(counts)[2:])
+
+
+def share_of(counts: np.ndarray, components: Sequence[int]) -> float:
+    """The share of the matched people (every viewpoint) whose chosen component is in ``components``."""
+    total = counts.sum()
+    return float(counts[:, list(components)].sum() / total) if total else float('nan')
+
+
+def ap_without(preds, keypoint_ap, components: Sequence[int]) -> Dict[str, float]:
+    """COCO AP of the predictions (:class:`~mmpose_mdn.evaluation.Predictions`, MDN) as they are (``full``) and
+    with the people whose chosen component is in ``components`` removed (``without``), scored by ``keypoint_ap``
+    (:class:`~mmpose_mdn.evaluation.KeypointAP`, persons scored by their box score as the viewpoint configs'
+    CocoMetric)."""
+    f = preds.fields
+    everyone = np.ones(len(preds), dtype=bool)
+    kept = ~np.isin(f['components'], list(components))
+    return {name: keypoint_ap.evaluate(preds.results(keep, f['keypoints'], f['keypoint_scores']))['AP']
+            for name, keep in (('full', everyone), ('without', kept))}
+
+
+def verdict(flags: Sequence[bool]) -> str:
+    """'holds' where every seed's flag is true, 'does not' where none is, 'partly' otherwise; 'pending' without
+    any seed."""
+    if not len(flags):
+        return 'pending'
+    return 'holds' if all(flags) else ('does not' if not any(flags) else 'partly')
+
+
+def is_mdn_flat(model: str) -> bool:
+    from .plateau import MODELS
+    return MODELS[model][1] is not None and not model.startswith('HMDN')
+
+
+def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str, size: str = 'full') -> dict:
+    """The claims' scores of a finished run at its last checkpoint (cached in ``claims.json``; recomputed when the
+    run has trained further since): ``flip_<mode>`` the AP with the flip test, and for a flat MDN of more than two
+    components ``others`` (:func:`other_components` of the last score's counts), ``share_others``
+    (:func:`share_of`) and ``without_<mode>`` (:func:`ap_without`), ``<mode>`` ``on`` or ``off`` (refinement).
+    The AP of the predictions as they are must equal CocoMetric's, or the run is named in the error."""
+    from mmengine.fileio import load
+
+    from mmpose_mdn.evaluation import KeypointAP, Predictions, load_keypoint_annotations
+    from mmpose_mdn.viewpoint.aggregate import metric_counts
+
+    from .plateau import BATCH, MODELS, SIZES, build_cfg, curve, run_dir
+    from .scoring import score_checkpoint
+    work = run_dir(work_dir, regime, model, recipe, seed)
+    scores = json.load(open(osp.join(work, 'scores.json')))
+    ipe = SIZES[size]['train'] // BATCH
+    it = max(curve(scores))
+    path = osp.join(work, 'claims.json')
+    out = json.load(open(path)) if osp.exists(path) else {}
+    if out.get('iters') != it:
+        out = dict(iters=it)
+    cfg, _ = build_cfg(regime, model, recipe, seed, ipe, work, size)
+    checkpoint = osp.join(work, f'epoch_{it // ipe}.pth')
+    M = MODELS[model][1]
+    if is_mdn_flat(model) and M > 2 and 'others' not in out:
+        counts = metric_counts(scores[f'{it}/on'], M)
+        out.update(others=other_components(counts), share_others=share_of(counts, other_components(counts)))
+    for mode in ('on', 'off'):
+        if f'flip_{mode}' not in out:
+            flip = copy.deepcopy(cfg)
+            flip.model.test_cfg.flip_test = True
+            flip.test_evaluator = cfg.test_evaluator[:1]
+            out[f'flip_{mode}'] = score_checkpoint(flip, checkpoint, mode == 'on',
+                                                   f'claims_flip_{it}_{mode}_{time.time_ns()}')['coco/AP']
+        if 'others' in out and f'without_{mode}' not in out:
+            dump = copy.deepcopy(cfg)
+            pkl = osp.join(work, 'scores', f'predictions_{it}_{mode}.pkl')
+            dump.test_evaluator = [cfg.test_evaluator[0], dict(type='DumpResults', out_file_path=pkl)]
+            metrics = score_checkpoint(dump, checkpoint, mode == 'on', f'claims_dump_{it}_{mode}_{time.time_ns()}')
+            ann_file = cfg.test_evaluator[0]['ann_file']
+            meta = _coco_meta()
+            ap = ap_without(Predictions.from_samples(load(pkl), pkl),
+                            KeypointAP(load_keypoint_annotations(ann_file), meta['sigmas'],
+                                       meta['keypoint_name2id'], ann_file=ann_file), out['others'])
+            if abs(ap['full'] - metrics['coco/AP']) > 1e-6:
+                raise RuntimeError(f'{work}: the AP of the dumped predictions {pkl} ({ap["full"]:.6f}) is not '
+                                   f'CocoMetric\'s ({metrics["coco/AP"]:.6f}) on {ann_file}')
+            out[f'without_{mode}'] = ap['without']
+        with open(path, 'w') as f:
+            json.dump(out, f, indent=1)
+    return out
+
+
+def _coco_meta() -> dict:
+    """COCO's keypoint meta (the viewpoint scenes' keypoints are COCO's)."""
+    from mmpose.datasets import CocoDataset
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    return parse_pose_metainfo(CocoDataset.METAINFO)
+
+
+def finished(state: dict, max_iters: int) -> bool:
+    """Whether a run is done: plateaued, or trained to ``max_iters``."""
+    return bool(state.get('plateaued')) or state.get('iters', 0) >= max_iters
+
+
+def seed_values(work: str, mode: str) -> Optional[dict]:
+    """A finished run's values at its last checkpoint, refinement ``mode``: ``ap``, ``agreement`` (people whose cue is
+    visible, all people where none hides it), and where :func:`final_scores` has run ``flip``, ``without`` and
+    ``share_others``; None where ``claims.json`` is missing."""
+    from .plateau import curve
+    path = osp.join(work, 'claims.json')
+    if not osp.exists(path):
+        return None
+    scores, claims = json.load(open(osp.join(work, 'scores.json'))), json.load(open(path))
+    it = claims['iters']
+    if it != max(curve(scores)):
+        raise RuntimeError(f'{work}: claims.json is of iteration {it}, but the run has trained further: run '
+                           'final_scores again')
+    last, on = scores[f'{it}/{mode}'], scores[f'{it}/on']
+    return dict(ap=last['coco/AP'], agreement=on.get('viewpoint/agreement_visible', on.get('viewpoint/agreement')),
+                flip=claims.get(f'flip_{mode}'), without=claims.get(f'without_{mode}'),
+                share_others=claims.get('share_others'))
+
+
+def judge(test: str, x: dict, y: Optional[dict] = None) -> bool:
+    """The claim's ``test`` on one seed's values of run x (and y)."""
+    if test == 'above':
+        return x['ap'] > y['ap']
+    if test == 'at_least':
+        return x['ap'] >= y['ap']
+    if test == 'below':
+        return x['ap'] < y['ap']
+    if test == 'flip_raises':
+        return x['flip'] > x['ap']
+    if test == 'flip_lowers':
+        return x['flip'] < x['ap']
+    if test == 'two_modes':
+        return x['share_others'] < TWO_MODES['share'] and abs(x['without'] - x['ap']) < TWO_MODES['delta_ap']
+    if test == 'agreement':
+        return x['agreement'] >= AGREEMENT
+    raise ValueError(f'unknown claim test {test!r}')
+
+
+def describe(test: str, xs: Sequence[dict], ys: Sequence[dict] = ()) -> str:
+    """The cell of our values over the seeds (mean ± sample std)."""
+    from mmpose_mdn.viewpoint.aggregate import mean_std
+
+    def ms(values: list, key: str) -> str:
+        return mean_std([v[key] for v in values])
+    if test in ('above', 'at_least', 'below'):
+        return f'{ms(xs, "ap")} vs {ms(ys, "ap")}'
+    if test in ('flip_raises', 'flip_lowers'):
+        return f'{ms(xs, "ap")} → {ms(xs, "flip")} with flip'
+    if test == 'two_modes':
+        delta = mean_std([x['without'] - x['ap'] for x in xs])
+        return f'others {ms(xs, "share_others")} of the people, ΔAP {delta} without them'
+    return ms(xs, 'agreement')
+
+
+def claims_table(work_dir: str, seeds: Sequence[int], max_iters: int, claims: Sequence[Claim] = CLAIMS) -> List[str]:
+    """Markdown lines: one row per claim, its paper figure, ours (mean ± sample std over the seeds that both runs
+    have finished, refinement on, then off) and the verdicts on and off (:func:`verdict` of :func:`judge` per seed,
+    with how many seeds the claim holds on)."""
+    from mmpose_mdn.evaluation.report import markdown_table
+    rows = []
+    for c in claims:
+        runs = [r for r in (c.x, c.y) if r is not None]
+        done = [s for s in seeds if all(_finished(work_dir, r, s, max_iters) for r in runs)]
+        cells, verdicts = [], []
+        for mode in ('on', 'off'):
+            if c.test == 'agreement' and mode == 'off':  # the chosen components do not depend on the refinement
+                cells.append('as on')
+                verdicts.append(verdicts[0])
+                continue
+            values = [[seed_values(osp.join(work_dir, *r, f'seed{s}'), mode) for r in runs] for s in done]
+            values = [v for v in values if None not in v]
+            flags = [judge(c.test, *v) for v in values]
+            cells.append(describe(c.test, *zip(*values)) if values else '–')
+            verdicts.append(verdict(flags) + (f' ({sum(flags)}/{len(flags)})' if flags else ''))
+        paper = c.paper if not rows or claims[len(rows) - 1].paper != c.paper else '〃'
+        rows.append([c.row, c.text, paper, str(len(done)), *cells, *verdicts])
+    return markdown_table(['', 'claim', 'paper', 'seeds', 'ours, refinement on', 'ours, refinement off',
+                           'verdict, on', 'verdict, off'], rows)
+
+
+def score_finished(runs: Sequence[tuple], seeds: Sequence[int], work_dir: str, max_iters: int,
+                   size: str = 'full') -> None:
+    """:func:`final_scores` of every finished run of ``runs`` ((regime, model, recipe)) and ``seeds``."""
+    from .plateau import run_dir
+    for regime, model, recipe in runs:
+        for seed in seeds:
+            path = osp.join(run_dir(work_dir, regime, model, recipe, seed), 'state.json')
+            if osp.exists(path) and finished(json.load(open(path)), max_iters):
+                final_scores(regime, model, recipe, seed, work_dir, size)
+
+
+def _finished(work_dir: str, run: tuple, seed: int, max_iters: int) -> bool:
+    path = osp.join(work_dir, run[0], run[1], f'seed{seed}', 'state.json')
+    return osp.exists(path) and finished(json.load(open(path)), max_iters)
