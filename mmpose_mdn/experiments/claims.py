@@ -5,7 +5,10 @@ the plateau runs (:mod:`.plateau`), seed by seed on the same scenes.
 ``claims.json``: the AP with CenterNet's flip test, and for a flat MDN of more than two components the *other*
 components (those that :func:`~mmpose_mdn.viewpoint.align_components` does not assign to front or back), the share
 of the matched people they predict, and the AP without the people they predict (Table 1, *w/o Ck*, all of them
-removed at once), each with heatmap refinement on and off.
+removed at once), each with heatmap refinement on and off. In the ambiguous regime it also scores the left/right
+order of the people hiding the cue on fresh scenes (the seed's ``test`` split, which no run trains or scores on),
+to check that the ambiguity is exact: a model that cannot tell a hidden front view from a hidden back view has a
+balanced order (``lr_order_hidden_balanced`` of :class:`~mmpose_mdn.viewpoint.ViewpointComponentMetric`) of 0.5.
 
 :func:`claims_table` judges each claim of :data:`CLAIMS` per seed, refinement on and off (Table 1's two columns):
 it *holds* where it holds on every seed that both runs have finished, *does not* where it holds on none, and holds
@@ -21,6 +24,7 @@ import numpy as np
 
 TWO_MODES = dict(share=0.10, delta_ap=0.01)  # claim c: the other components' share of people, and their AP change
 AGREEMENT = 0.8  # claim d: the components' agreement with the viewpoint of the people whose cue is visible
+CHANCE = 0.03  # the exact ambiguity: the balanced order of the hidden people on fresh scenes within 0.5 ± this
 AMB, VIS = 'ambiguous', 'visible'
 
 
@@ -29,7 +33,7 @@ class Claim(NamedTuple):
     row: str
     text: str
     paper: str
-    test: str  # above, at_least, below, flip_raises, flip_lowers, two_modes, agreement
+    test: str  # above, at_least, below, flip_raises, flip_lowers, two_modes, agreement, chance
     x: tuple
     y: Optional[tuple] = None
 
@@ -40,8 +44,13 @@ PAPER = dict(
     c='Table 1, w/o Ck: two modes are used; the others < 10 % of the people, ΔAP < 0.01 without them',
     d='Tables 2-3: the components follow the viewpoint (front / back); target ≥ 0.8',
     e='Sec. 4.5: flip test raises L1\'s AP and lowers MDN\'s',
-    f='Sec. 4.4, SmallHG: hierarchical 46.5 < MDN2 47.9 AP')
+    f='Sec. 4.4, SmallHG: hierarchical 46.5 < MDN2 47.9 AP',
+    chance='(our scenes; the premise of every row: no model beats chance on people hiding the cue)')
 CLAIMS = (
+    Claim('–', 'exact ambiguity: L1 orders the hidden people by chance (0.50 ± 0.03)', PAPER['chance'], 'chance',
+          (AMB, 'L1')),
+    Claim('–', 'exact ambiguity: MDN2 orders the hidden people by chance (0.50 ± 0.03)', PAPER['chance'], 'chance',
+          (AMB, 'MDN2_start')),
     Claim('a', 'MDN2 > L1, half the cues hidden', PAPER['a'], 'above', (AMB, 'MDN2_start'), (AMB, 'L1')),
     Claim('a', 'MDN3 > L1, half the cues hidden', PAPER['a'], 'above', (AMB, 'MDN3_start'), (AMB, 'L1')),
     Claim('a', 'MDN2 > L1, every cue visible', PAPER['a'], 'above', (VIS, 'MDN2_start'), (VIS, 'L1')),
@@ -110,13 +119,15 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
     run has trained further since): ``flip_<mode>`` the AP with the flip test, and for a flat MDN of more than two
     components ``others`` (:func:`other_components` of the last score's counts), ``share_others``
     (:func:`share_of`) and ``without_<mode>`` (:func:`ap_without`), ``<mode>`` ``on`` or ``off`` (refinement).
-    The AP of the predictions as they are must equal CocoMetric's, or the run is named in the error."""
+    In the ambiguous regime ``fresh``: the left/right orders of ViewpointComponentMetric on the seed's ``test``
+    split (refinement on). The AP of the predictions as they are must equal CocoMetric's, or the run is named in the
+    error."""
     from mmengine.fileio import load
 
     from mmpose_mdn.evaluation import KeypointAP, Predictions, load_keypoint_annotations
     from mmpose_mdn.viewpoint.aggregate import metric_counts
 
-    from .plateau import BATCH, MODELS, SIZES, build_cfg, curve, run_dir
+    from .plateau import BATCH, MODELS, REGIMES, SIZES, build_cfg, curve, run_dir
     from .scoring import score_checkpoint
     work = run_dir(work_dir, regime, model, recipe, seed)
     scores = json.load(open(osp.join(work, 'scores.json')))
@@ -132,6 +143,12 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
     if is_mdn_flat(model) and M > 2 and 'others' not in out:
         counts = metric_counts(scores[f'{it}/on'], M)
         out.update(others=other_components(counts), share_others=share_of(counts, other_components(counts)))
+    if REGIMES[regime] > 0 and 'fresh' not in out:
+        fresh = copy.deepcopy(cfg)
+        fresh.test_dataloader.dataset.update(split='test', num_images=SIZES[size]['fresh'])
+        fresh.test_evaluator = cfg.test_evaluator[1:]  # ViewpointComponentMetric
+        metrics = score_checkpoint(fresh, checkpoint, True, f'claims_fresh_{it}_{time.time_ns()}')
+        out['fresh'] = {k.split('/')[1]: v for k, v in metrics.items() if 'lr_order' in k}
     for mode in ('on', 'off'):
         if f'flip_{mode}' not in out:
             flip = copy.deepcopy(cfg)
@@ -172,8 +189,9 @@ def finished(state: dict, max_iters: int) -> bool:
 
 def seed_values(work: str, mode: str) -> Optional[dict]:
     """A finished run's values at its last checkpoint, refinement ``mode``: ``ap``, ``agreement`` (people whose cue is
-    visible, all people where none hides it), and where :func:`final_scores` has run ``flip``, ``without`` and
-    ``share_others``; None where ``claims.json`` is missing."""
+    visible, all people where none hides it), and :func:`final_scores`' ``flip``, ``without``, ``share_others`` and
+    ``order_fresh`` (the balanced order on fresh scenes), None where it has none; None where ``claims.json`` is
+    missing."""
     from .plateau import curve
     path = osp.join(work, 'claims.json')
     if not osp.exists(path):
@@ -186,7 +204,8 @@ def seed_values(work: str, mode: str) -> Optional[dict]:
     last, on = scores[f'{it}/{mode}'], scores[f'{it}/on']
     return dict(ap=last['coco/AP'], agreement=on.get('viewpoint/agreement_visible', on.get('viewpoint/agreement')),
                 flip=claims.get(f'flip_{mode}'), without=claims.get(f'without_{mode}'),
-                share_others=claims.get('share_others'))
+                share_others=claims.get('share_others'),
+                order_fresh=claims.get('fresh', {}).get('lr_order_hidden_balanced'))
 
 
 def judge(test: str, x: dict, y: Optional[dict] = None) -> bool:
@@ -205,6 +224,8 @@ def judge(test: str, x: dict, y: Optional[dict] = None) -> bool:
         return x['share_others'] < TWO_MODES['share'] and abs(x['without'] - x['ap']) < TWO_MODES['delta_ap']
     if test == 'agreement':
         return x['agreement'] >= AGREEMENT
+    if test == 'chance':
+        return abs(x['order_fresh'] - 0.5) <= CHANCE
     raise ValueError(f'unknown claim test {test!r}')
 
 
@@ -221,6 +242,8 @@ def describe(test: str, xs: Sequence[dict], ys: Sequence[dict] = ()) -> str:
     if test == 'two_modes':
         delta = mean_std([x['without'] - x['ap'] for x in xs])
         return f'others {ms(xs, "share_others")} of the people, ΔAP {delta} without them'
+    if test == 'chance':
+        return f'{ms(xs, "order_fresh")} (balanced, fresh scenes)'
     return ms(xs, 'agreement')
 
 
@@ -235,7 +258,7 @@ def claims_table(work_dir: str, seeds: Sequence[int], max_iters: int, claims: Se
         done = [s for s in seeds if all(_finished(work_dir, r, s, max_iters) for r in runs)]
         cells, verdicts = [], []
         for mode in ('on', 'off'):
-            if c.test == 'agreement' and mode == 'off':  # the chosen components do not depend on the refinement
+            if c.test in ('agreement', 'chance') and mode == 'off':  # scored with refinement on only
                 cells.append('as on')
                 verdicts.append(verdicts[0])
                 continue

@@ -33,7 +33,7 @@ RECIPES = dict(
            'model.head.offset_loss': dict(type='MDNLoss', loss_weight=0.03, beta=1.0),
            'custom_hooks': [dict(type='SyncBuffersHook'),
                             dict(type='MDNDataInitHook', mean_init='kmeans', sigma_init='ml')]})
-SIZES = dict(full=dict(train=800, val=200), quick=dict(train=16, val=8))
+SIZES = dict(full=dict(train=800, val=200, fresh=1000), quick=dict(train=16, val=8, fresh=8))  # fresh: test split
 BATCH = 8  # the configs' batch size
 
 

@@ -80,7 +80,11 @@ class ViewpointComponentMetric(BaseMetric):
 
     Where some people hide the viewpoint cue (an annotation's ``cue_visible`` False; without the field: visible),
     also ``lr_order_visible`` and ``lr_order_hidden``, ``lr_order`` over the people with the cue visible or
-    hidden, and ``agreement_visible``: :func:`viewpoint_agreement` of C counting people with the cue visible
+    hidden; ``lr_order_hidden_front`` and ``lr_order_hidden_back``, over the hidden front or back people, and
+    ``lr_order_hidden_balanced``, their mean: a model that cannot tell a hidden front view from a hidden back view
+    gives the back ones the other labelling as often as the front ones, 1 - (front's order), so it scores 0.5 however
+    often it picks either labelling and however many of each a split holds (``lr_order_hidden`` is 0.5 only where
+    that model picks both equally, or the split holds as many of each); and ``agreement_visible``: :func:`viewpoint_agreement` of C counting people with the cue visible
     only, the assignment of components to front and back included (a hidden cue leaves the viewpoint
     undecidable from the image). Predictions without ``components`` (the L1 base model) give ``matched`` and the
     ``lr_order`` keys only.
@@ -128,7 +132,11 @@ class ViewpointComponentMetric(BaseMetric):
         visible, split = res[:, 6] > 0, not res[:, 6].all()
         metrics = dict(matched=float(res[:, 1].mean()) if len(res) else float('nan'), lr_order=_lr_order(res))
         if split:
-            metrics.update(lr_order_visible=_lr_order(res[visible]), lr_order_hidden=_lr_order(res[~visible]))
+            hidden = res[~visible]
+            by_view = [_lr_order(hidden[hidden[:, 0] == v]) for v in range(2)]
+            metrics.update(lr_order_visible=_lr_order(res[visible]), lr_order_hidden=_lr_order(hidden),
+                           lr_order_hidden_front=by_view[0], lr_order_hidden_back=by_view[1],
+                           lr_order_hidden_balanced=float(np.mean(by_view)))
         M = int(res[:, 3].max()) if len(res) else 0
         if M == 0:
             return metrics

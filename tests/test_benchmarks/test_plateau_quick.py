@@ -27,8 +27,11 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     log = next(run.glob('*/*.log')).read_text()
     assert 'MDNDataInitHook: means' in log and 'num_components=3' in log
     claims = json.loads((run / 'claims.json').read_text())
-    assert sorted(claims) == ['flip_off', 'flip_on', 'iters', 'others', 'share_others', 'without_off', 'without_on']
-    assert claims['iters'] == 4 and len(claims['others']) == 1
+    assert sorted(claims) == ['flip_off', 'flip_on', 'fresh', 'iters', 'others', 'share_others', 'without_off',
+                              'without_on']
+    assert claims['iters'] == 4 and len(claims['others']) == 1 and 'lr_order_hidden_balanced' in claims['fresh']
+    fresh = tmp_path / 'work' / 'data' / 'ambiguous_seed7'
+    assert len(list((fresh / 'test').glob('*.jpg'))) == 8 and len(list((fresh / 'val').glob('*.jpg'))) == 8
     report = (tmp_path / 'report.md').read_text()
     assert '| MDN3_start | 1 | 4 | no |' in report and '| c | MDN3 uses two modes |' in report
     assert (tmp_path / 'plots' / 'plateau_ambiguous.png').stat().st_size > 0

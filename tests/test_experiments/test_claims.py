@@ -68,6 +68,7 @@ def test_judge_each_test():
     assert cl.judge('two_modes', x) and not cl.judge('two_modes', dict(x, without=0.289))
     assert not cl.judge('two_modes', dict(x, share_others=0.1))
     assert cl.judge('agreement', x) and not cl.judge('agreement', dict(x, agreement=0.79))
+    assert cl.judge('chance', dict(order_fresh=0.475)) and not cl.judge('chance', dict(order_fresh=0.535))
     with pytest.raises(ValueError, match='unknown claim test'):
         cl.judge('better', x, y)
 

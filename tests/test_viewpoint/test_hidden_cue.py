@@ -160,12 +160,28 @@ def test_metric_splits_order_and_agreement_by_cue():
     res = evaluate(anns, comps, mirror=(5, ))
     assert res['viewpoint/lr_order'] == pytest.approx(10 / 12)
     assert res['viewpoint/lr_order_visible'] == 1.0 and res['viewpoint/lr_order_hidden'] == pytest.approx(6 / 8)
+    assert (res['viewpoint/lr_order_hidden_front'], res['viewpoint/lr_order_hidden_back']) == (1.0, 0.5)
+    assert res['viewpoint/lr_order_hidden_balanced'] == pytest.approx(0.75)
     # all: front (1, 2, 0), back (2, 1, 0) -> front c1, back c0: 4 of 6; the visible people under their own
     # assignment (front c0, back c1): 2 of 2 (under the assignment of all: 0 of 2)
     assert res['viewpoint/agreement'] == pytest.approx(4 / 6) and res['viewpoint/agreement_visible'] == 1.0
     assert [res[f'viewpoint/front_c{m}'] for m in range(3)] == [1, 2, 0] and res['viewpoint/side_c2'] == 1
 
     l1 = evaluate(anns, None, mirror=(5, ))
-    assert set(l1) == {f'viewpoint/{k}' for k in ('matched', 'lr_order', 'lr_order_visible', 'lr_order_hidden')}
+    assert set(l1) == {f'viewpoint/{k}' for k in ('matched', 'lr_order', 'lr_order_visible', 'lr_order_hidden',
+                                                  'lr_order_hidden_front', 'lr_order_hidden_back',
+                                                  'lr_order_hidden_balanced')}
     visible = evaluate(anns[:2], [0, 1])
     assert not any(k.endswith(('_visible', '_hidden')) for k in visible) and visible['viewpoint/agreement'] == 1.0
+
+
+def test_balanced_order_is_chance_for_a_model_that_cannot_tell_hidden_front_from_back():
+    """A model giving every hidden person the back view's labelling, on a split of three hidden front people and one
+    hidden back person: it orders a quarter of the pairs as annotated, yet it tells nothing of the viewpoint, and the
+    balanced order says so (0.5); the model that orders everyone right scores 1 on both."""
+    anns = [person(view, 60 * i, False) for i, view in enumerate(('front',) * 3 + ('back',))]
+    always_back = evaluate(anns, None, mirror=(0, 1, 2))
+    assert always_back['viewpoint/lr_order_hidden'] == pytest.approx(0.25)
+    assert always_back['viewpoint/lr_order_hidden_balanced'] == pytest.approx(0.5)
+    right = evaluate(anns, None)
+    assert right['viewpoint/lr_order_hidden'] == right['viewpoint/lr_order_hidden_balanced'] == 1.0
