@@ -167,7 +167,8 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
         fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5))
         lines += [f'## {regime} (hidden cue {REGIMES[regime]:g})', '',
                   '| model | seeds | iterations | plateaued | rise, on / off | AP on | AP off | order, cue hidden | '
-                  'order, cue visible | agreement, cue visible |', '| --- |' + ' ---: |' * 9]
+                  'order, cue visible | agreement, cue visible | order, cue hidden: balanced, fresh scenes |',
+                  '| --- |' + ' ---: |' * 10]
         for _, model, recipe in [r for r in runs if r[0] == regime]:
             name = model if model == 'L1' else f'{model}_{recipe}'
             folders = {s: run_dir(work_dir, regime, model, recipe, s) for s in seeds}
@@ -195,7 +196,7 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
                                      if s.get('rise') is not None) + ' | '
                          + cell([m['coco/AP'] for m in last]) + ' | ' + cell([m['coco/AP'] for m in last_off])
                          + ' | ' + ' | '.join(cell([m.get(k, float('nan')) for m in last]) for k in columns[1:])
-                         + ' |')
+                         + ' | ' + cell([_fresh_order(folders[s]) for s in scores]) + ' |')
         for ax in axes:
             ax.legend(fontsize=8)
             ax.grid(alpha=0.3)
@@ -205,3 +206,11 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
         plt.close(fig)
         lines += ['', f'![{regime}](../../docs/plateau_{regime}{tag}.png)', '']
     return '\n'.join(lines)
+
+
+def _fresh_order(folder: str) -> float:
+    """The run's balanced left/right order of the people hiding the cue on fresh scenes (its ``claims.json``; NaN
+    without)."""
+    path = osp.join(folder, 'claims.json')
+    fresh = json.load(open(path)).get('fresh', {}) if osp.exists(path) else {}
+    return fresh.get('lr_order_hidden_balanced', float('nan'))
