@@ -3,10 +3,12 @@
 # make test-fast: the tests that neither train nor run a tool or benchmark (the inner loop)
 # make demo: the viewpoint benchmark (L1 vs MDN1/2/3 on synthetic front/back people, 9.1 min on 2 cores),
 #            report in work_dirs/viewpoint_benchmark/report.md; make demo-quick: its ~1 minute CI variant
+# make plateau: the claims table at the plateau (33 runs, about 20-25 core-hours on this 2-core machine; cached and
+#            resumable, so run it again to continue), report in benchmarks/results/plateau.md
 PY := .venv/bin/python
 SEEDS ?= 0
 
-.PHONY: install install-deploy test test-fast demo demo-quick
+.PHONY: install install-deploy test test-fast demo demo-quick plateau
 install:
 	bash tools/install.sh
 
@@ -26,3 +28,7 @@ demo: install
 
 demo-quick: install
 	$(PY) benchmarks/viewpoint_benchmark.py --quick --work-dir work_dirs/viewpoint_benchmark_quick
+
+plateau: install
+	OMP_NUM_THREADS=1 $(PY) benchmarks/plateau.py --claims --seeds 101 102 103 --iters 2000 --every 1000 \
+	    --max-iters 16000 --min-scores 8 --jobs 2 --report benchmarks/results/plateau.md

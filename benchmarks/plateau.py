@@ -1,8 +1,7 @@
 """The paper's claims at a plateau: learning curves of the viewpoint models trained until their val AP stops rising
 (the runs and the report are :mod:`mmpose_mdn.experiments.plateau`)::
 
-    python benchmarks/plateau.py --regimes ambiguous --runs L1 MDN2:gate --seeds 51 52 53 --jobs 2 \\
-        --report benchmarks/results/plateau.md
+    python benchmarks/plateau.py --claims --seeds 101 102 103 --jobs 2 --report benchmarks/results/plateau.md
 
 Each run (regime, model, recipe, seed) is cached under ``--work-dir`` and resumable: the same call continues it.
 ``--iters`` more iterations at a time until the AP, with refinement on and off, rose less than 0.01 over the last
@@ -23,9 +22,12 @@ def main(argv=None):
     parser.add_argument('--regimes', nargs='+', default=['ambiguous'], choices=list(pl.REGIMES))
     parser.add_argument('--runs', nargs='+', default=['L1', 'MDN2:gate'], metavar='MODEL[:RECIPE]',
                         help=f'models {", ".join(pl.MODELS)}; recipes {", ".join(pl.RECIPES)} (default gate)')
+    parser.add_argument('--claims', action='store_true',
+                        help='the runs of the claims table (mmpose_mdn.experiments.claims.CLAIMS) instead of '
+                             '--regimes x --runs')
     parser.add_argument('--seeds', nargs='+', type=int, default=[51])
     parser.add_argument('--iters', type=int, default=2000, help='iterations trained at a time')
-    parser.add_argument('--every', type=int, default=500, help='iterations between scores (a multiple of 100)')
+    parser.add_argument('--every', type=int, default=1000, help='iterations between scores (a multiple of 100)')
     parser.add_argument('--max-iters', type=int, default=16000)
     parser.add_argument('--min-scores', type=int, default=8, help='scores before a run may count as plateaued')
     parser.add_argument('--jobs', type=int, default=2)
@@ -47,7 +49,8 @@ def main(argv=None):
         if model not in pl.MODELS or recipe not in pl.RECIPES:
             parser.error(f'unknown run {model}:{recipe}; models {", ".join(pl.MODELS)}, recipes '
                          f'{", ".join(pl.RECIPES)}')
-    runs = list(dict.fromkeys((r, m, 'gate' if m == 'L1' else v) for r in args.regimes for m, v in pairs))
+    runs = claims.claims_runs() if args.claims else list(dict.fromkeys(
+        (r, m, 'gate' if m == 'L1' else v) for r in args.regimes for m, v in pairs))
     if not args.report_only:
         pl.run_jobs([(r, m, v, s, args.iters, args.every, args.max_iters, args.work_dir, size, args.min_scores)
                      for r, m, v in runs for s in args.seeds], args.jobs)

@@ -75,6 +75,13 @@ CLAIMS = (
 )
 
 
+def claims_runs(claims: Sequence[Claim] = CLAIMS) -> List[tuple]:
+    """The (regime, model, recipe) runs the claims compare, in their order (L1's recipe: ``gate``, as the runner
+    names it)."""
+    names = dict.fromkeys(r for c in claims for r in (c.x, c.y) if r is not None)
+    return [(regime, *(name.split('_') if '_' in name else (name, 'gate'))) for regime, name in names]
+
+
 def other_components(counts: np.ndarray) -> List[int]:
     """The components not assigned to front or back: (V, M) matched people per viewpoint (front, back, ...) and
     chosen component (:func:`~mmpose_mdn.viewpoint.aggregate.metric_counts`), under the best one-to-one assignment of

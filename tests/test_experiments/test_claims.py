@@ -13,6 +13,16 @@ from mmpose_mdn.experiments import claims as cl
 META = parse_pose_metainfo(CocoDataset.METAINFO)
 
 
+def test_the_claims_name_eleven_runs_the_runner_knows():
+    from mmpose_mdn.experiments.plateau import MODELS, RECIPES, run_dir
+    runs = cl.claims_runs()
+    assert len(runs) == 11 and sum(r[0] == 'visible' for r in runs) == 4
+    assert ('ambiguous', 'L1', 'gate') in runs and ('visible', 'MDN2', 'gate') in runs
+    assert all(m in MODELS and v in RECIPES for _, m, v in runs)
+    names = {(r, x) for c in cl.CLAIMS for r, x in (c.x, c.y or c.x)}
+    assert {(r, run_dir('', r, m, v, 0).split('/')[1]) for r, m, v in runs} == names
+
+
 def test_other_components_are_those_not_assigned_to_front_or_back():
     """Component 1 holds the most people overall (every side view), yet front and back take 2 and 0."""
     counts = np.array([[1, 2, 30],    # front
