@@ -55,7 +55,7 @@ def main(argv=None):
         pl.run_jobs([(r, m, v, s, args.iters, args.every, args.max_iters, args.work_dir, size, args.min_scores)
                      for r, m, v in runs for s in args.seeds], args.jobs)
     if args.report:
-        claims.score_finished(runs, args.seeds, args.work_dir, args.max_iters, size)
+        claims.score_finished(runs, args.seeds, args.work_dir, args.max_iters, size, args.jobs)
         report = pl.write_report(runs, args.seeds, args.work_dir, args.plots_dir, args.max_iters,
                                  ' '.join(argv if argv is not None else sys.argv[1:]), args.tag)
         os.makedirs(osp.dirname(osp.abspath(args.report)), exist_ok=True)

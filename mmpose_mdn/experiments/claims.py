@@ -280,15 +280,25 @@ def claims_table(work_dir: str, seeds: Sequence[int], max_iters: int, claims: Se
                            'verdict, on', 'verdict, off'], rows)
 
 
-def score_finished(runs: Sequence[tuple], seeds: Sequence[int], work_dir: str, max_iters: int,
-                   size: str = 'full') -> None:
-    """:func:`final_scores` of every finished run of ``runs`` ((regime, model, recipe)) and ``seeds``."""
+def score_finished(runs: Sequence[tuple], seeds: Sequence[int], work_dir: str, max_iters: int, size: str = 'full',
+                   workers: int = 1) -> None:
+    """:func:`final_scores` of every finished run of ``runs`` ((regime, model, recipe)) and ``seeds``, ``workers`` at
+    a time (:func:`~mmpose_mdn.experiments.processes.run_jobs`)."""
+    from . import processes
     from .plateau import run_dir
+    jobs = []
     for regime, model, recipe in runs:
         for seed in seeds:
             path = osp.join(run_dir(work_dir, regime, model, recipe, seed), 'state.json')
             if osp.exists(path) and finished(json.load(open(path)), max_iters):
-                final_scores(regime, model, recipe, seed, work_dir, size)
+                jobs.append((regime, model, recipe, seed, work_dir, size))
+    for _ in processes.run_jobs(final_scores_job, jobs, workers):
+        pass
+
+
+def final_scores_job(job: tuple) -> dict:
+    """:func:`final_scores` of a (regime, model, recipe, seed, work_dir, size) job."""
+    return final_scores(*job)
 
 
 def _finished(work_dir: str, run: tuple, seed: int, max_iters: int) -> bool:

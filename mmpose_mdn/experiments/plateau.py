@@ -89,14 +89,12 @@ def train_until_plateau(job: tuple) -> str:
     """One run (regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores): train ``iters``
     more at a time, scoring each new checkpoint, until :func:`plateaued` (with at least ``min_scores`` scores) or
     ``max_iters``; writes ``scores.json`` and ``state.json`` (iterations trained, plateaued, the rise with refinement
-    on and off), then the claims' scores of the last checkpoint (:func:`~.claims.final_scores`), and returns the
-    run's folder. A run stopped by a looser rule continues under a stricter one."""
+    on and off) and returns the run's folder. A run stopped by a looser rule continues under a stricter one."""
     regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores = job
     from mmengine.runner import Runner
 
     import mmpose_mdn  # noqa: F401
 
-    from .claims import final_scores
     from .scoring import score_checkpoint
     work = run_dir(work_dir, regime, model, recipe, seed)
     os.makedirs(work, exist_ok=True)
@@ -127,7 +125,6 @@ def train_until_plateau(job: tuple) -> str:
         started = time.time()
         Runner.from_cfg(run_cfg).train()
         state.update(iters=target, train_s=state['train_s'] + time.time() - started)
-    final_scores(regime, model, recipe, seed, work_dir, size)
     return work
 
 

@@ -1,8 +1,8 @@
 """`benchmarks/plateau.py --quick` in-process: MDN3 with the chosen start trained on tiny viewpoint scenes, each
 checkpoint scored with refinement on (AP and the viewpoint metrics) and off, the last one with the claims' scores
-(flip test; the AP without the third component's people, from dumped predictions checked against CocoMetric), the
-report written; the same run stopped while scoring scores what is missing, continued to a longer cap resumes from
-its checkpoint and re-scores the claims there, and a cached run trains nothing."""
+for the report (flip test; the order of the hidden people on fresh scenes; the AP without the third component's
+people, from dumped predictions checked against CocoMetric); the same run stopped while scoring scores what is
+missing, continued to a longer cap resumes from its checkpoint, and a cached run trains nothing."""
 import json
 
 import pytest
@@ -44,7 +44,6 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     continued = json.loads((run / 'scores.json').read_text())
     assert {k: continued[k] for k in scores} == scores and sorted(continued) == sorted(scores) + ['6/off', '6/on']
     assert json.loads((run / 'state.json').read_text())['iters'] == 6
-    assert json.loads((run / 'claims.json').read_text())['iters'] == 6
     assert any(f'Auto resumed from the latest checkpoint {run / "epoch_2.pth"}' in f.read_text()
                for f in run.glob('*/*.log'))
     mtime = (run / 'scores.json').stat().st_mtime_ns
