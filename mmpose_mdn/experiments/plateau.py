@@ -141,7 +141,7 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
     """The report (Markdown) of the cached ``runs`` ((regime, model, recipe) triples) over ``seeds``: the table of
     the paper's claims whose runs are all among ``runs`` (:func:`~.claims.claims_table`), then per regime the
     curves of AP (refinement on and off) and of the hidden people's left/right order (mean ± std over the seeds at
-    the iterations every seed has), and a table at each run's last score; the plots go to
+    the iterations every seed has; each seed's curve to its end, thin), and a table at each run's last score; the plots go to
     ``plots_dir/plateau_<regime><tag>.png``."""
     import matplotlib
     matplotlib.use('Agg')
@@ -158,7 +158,7 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
     if claims:
         lines += ['## The paper\'s claims at the plateau', ''] + claims_table(work_dir, seeds, max_iters, claims)
     panels = (('coco/AP', 'on', 'AP, refinement on'), ('coco/AP', 'off', 'AP, refinement off'),
-              ('viewpoint/lr_order_hidden', 'on', 'left/right order, people hiding the cue'))
+              ('viewpoint/lr_order_hidden', 'on', 'left/right order, people hiding the cue (pooled)'))
     columns = ('coco/AP', 'viewpoint/lr_order_hidden', 'viewpoint/lr_order_visible', 'viewpoint/agreement_visible')
     for regime in dict.fromkeys(r for r, _, _ in runs):
         fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5))
@@ -179,7 +179,9 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
                 curves = {s: c for s, c in ((s, curve(v, key, mode)) for s, v in scores.items()) if c}
                 if curves:
                     its, mean, std = curve_stats(curves)
-                    ax.errorbar(its, mean, yerr=std, label=f'{name} ({len(curves)} seeds)', capsize=3)
+                    line = ax.errorbar(its, mean, yerr=std, label=f'{name} ({len(curves)} seeds)', capsize=3)
+                    for c in curves.values():  # each seed to its own end, thin
+                        ax.plot(sorted(c), [c[i] for i in sorted(c)], color=line[0].get_color(), alpha=0.3, lw=1)
                 ax.set(title=f'{regime}: {title}', xlabel='iteration')
             last = [v[f'{max(curve(v))}/on'] for v in scores.values()]
             last_off = [v[f'{max(curve(v))}/off'] for v in scores.values()]
