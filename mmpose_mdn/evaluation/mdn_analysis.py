@@ -15,6 +15,7 @@ What the analysis returns (``analysis.json``)::
                                     fitted: the temperatures a fit on this file gives (MDN with sigmas)
     note                            L1 models: why the component analyses are absent
 """
+import hashlib
 import sys
 from typing import Optional, Sequence
 
@@ -120,8 +121,17 @@ class MDNAnalysis:
         stats, coco_eval, kept = self._evaluate(full)
         out['keypoint_groups']['model'] = {g: self._evaluate(full, g)[0]['AP'] if g != 'All' else stats['AP']
                                            for g in self.groups}
-        out['ablations'] = {name: {s: (stats if (name, s) == ('full', 'all') else
-                                       self._evaluate(preds.results(*rows, **self.score_cfg), subset=s)[0])
+        scored = {(_digest(full), 'all'): stats}  # rows that keep the same people with the same keypoints: scored once
+
+        def ablation_stats(rows, subset):
+            results = preds.results(*rows, **self.score_cfg)
+            key = (_digest(results), subset)
+            if key not in scored:
+                scored[key] = self._evaluate(results, subset=subset)[0]
+            elif self._bar is not None:
+                self._bar.update()
+            return dict(scored[key])
+        out['ablations'] = {name: {s: stats if (name, s) == ('full', 'all') else ablation_stats(rows, s)
                                    for s in self.subsets} for name, rows in ablations.items()}
         self._stop()
         out['predictions'] = len(preds)
@@ -178,3 +188,10 @@ class MDNAnalysis:
                          occluded_face=float((in_subsets & (face == 0)).sum() / n_faces),
                          people=int(in_subsets.sum())),
             face_counts=counts.tolist(), face_agreement=assignment_agreement(counts))
+
+
+def _digest(results) -> str:
+    """A digest of COCO results (:class:`~.keypoint_ap.KeypointResults`): equal for the same people, keypoints and
+    scores in the same order."""
+    return hashlib.sha1(b''.join(np.ascontiguousarray(a).tobytes()
+                                 for a in (results.image_ids, results.keypoints, results.scores))).hexdigest()

@@ -81,6 +81,28 @@ def test_every_ablation_equals_xtcocotools_on_its_results(score_mode, tmp_path):
     assert out['keypoint_groups']['model']['All'] == aps['full']
 
 
+def test_rows_that_keep_the_same_people_are_scored_once(tmp_path):
+    """Every person chose component 1 (a collapsed mixture): 'w/o C0', 'keep C1' and 'all with C1' keep the people
+    of 'full', 'keep C0' and 'w/o C1' nobody. Each distinct row is scored once per subset, and the rows scored
+    from another's result still equal xtcocotools on their own results."""
+    gt, samples, _ = mdn_samples()
+    for s in samples:
+        p = s['pred_instances']
+        p['components'] = np.ones_like(p['components'])
+        p['keypoints'], p['keypoint_scores'] = p['component_keypoints'][:, 1], p['component_keypoint_scores'][:, 1]
+    analysis = MDNAnalysis(str(data_dir('coco_mini') / SETS['coco_mini'][1]), progress=False)
+    runs, run = [], analysis.ap.run
+    analysis.ap.run = lambda *args, **kwargs: runs.append(1) or run(*args, **kwargs)
+    out = analysis.run(Predictions.from_samples(samples), gt_displaced={'1px': {}})  # no displacement
+    distinct = 7  # full, nobody, all with C0 / C2, exclude C0 / C1 / C2
+    assert len(runs) == len(analysis.groups) + distinct * len(analysis.subsets) - 1
+    for row in ('w/o C0', 'keep C0', 'all with C1', 'exclude C1'):
+        reference = xtcocotools_stats(gt, reference_results(samples, row), analysis.ap.sigmas, tmp_path)
+        assert [out['ablations'][row]['all'][s] for s in STATS] == pytest.approx(reference, nan_ok=True), row
+    assert out['ablations']['keep C1'] == out['ablations']['full'] and out['ablations']['keep C0']['all']['AP'] != \
+        out['ablations']['full']['all']['AP']
+
+
 def test_component_statistics_count_the_matched_people():
     """Shares at the score thresholds and face-visibility counts recounted from the hand-made predictions: every
     prediction of a person matches it (OKS >= 0.5), so its component is counted under that person's face."""
