@@ -24,6 +24,7 @@ followed by those of its ``bottomup_demo.py`` (``--output-root``, ``--save-predi
 """
 import mimetypes
 import sys
+import time
 from argparse import ArgumentParser
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import mmcv
 import mmengine
 import numpy as np
 import torch
+from mmengine.visualization import Visualizer
 from mmpose.apis import inference_bottomup, init_model
 from mmpose.registry import VISUALIZERS
 from PIL import Image
@@ -125,7 +127,12 @@ def main(argv=None) -> int:
                        cfg_options={**(args.cfg_options or {}), 'model.test_cfg.score_thr': args.bbox_thr})
     model.cfg.visualizer.update(radius=args.radius, line_width=args.thickness, alpha=args.alpha,
                                 bbox_thr=args.bbox_thr, show_pi=args.show_pi, show_kpt_sigma=args.show_kpt_sigma)
-    visualizer = VISUALIZERS.build(model.cfg.visualizer)
+    # named as mmengine's inferencers name theirs: a run's dumped config may give no name (experiments drop it, see
+    # visualizer_per_run), and a name already built in this process would return that visualizer, with its settings
+    name = model.cfg.visualizer.get('name', f'image_demo_{time.time_ns()}')
+    if Visualizer.check_instance_created(name):
+        name = f'{name}-{time.time_ns()}'
+    visualizer = VISUALIZERS.build(dict(model.cfg.visualizer, name=name))
     visualizer.set_dataset_meta(model.dataset_meta, skeleton_style=args.skeleton_style)
     out_dir = Path(args.output_root) if args.output_root else Path(args.out_file).parent if args.out_file else None
     if out_dir:

@@ -104,6 +104,21 @@ def test_single_image_default_threshold_returns_people_not_candidates(demo, mini
     assert len(json.loads((tmp_path / 'low' / f'{photo.stem}.json').read_text())) == 100
 
 
+def test_a_runs_config_without_a_visualizer_name_twice_in_one_process(demo, mini_checkpoint, photos, tmp_path):
+    """A run's dumped config names no visualizer (the experiments drop the name, visualizer_per_run); each call
+    builds its own, so the second call draws with its own settings (no π labels), not the first call's."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(ROOT / MINI_MDN)
+    cfg.visualizer.pop('name', None)
+    cfg.dump(tmp_path / 'run.py')
+    drawn = []
+    for name, extra in (('pi.jpg', ['--show-pi']), ('plain.jpg', [])):
+        assert demo.main([str(photos[0]), str(tmp_path / 'run.py'), str(mini_checkpoint), '--out-file',
+                          str(tmp_path / name), '--bbox-thr', '0', '--draw-bbox', '--device', 'cpu', *extra]) == 0
+        drawn.append(cv2.imread(str(tmp_path / name)).astype(int))
+    assert np.abs(drawn[0] - drawn[1]).max() > 100  # the π labels
+
+
 def test_video_drawn_frame_by_frame(demo, mini_checkpoint, model, photos, tmp_path):
     """A 3-frame video of real photos: a drawn video of 3 frames and one prediction list per frame."""
     video = tmp_path / 'clip.mp4'
