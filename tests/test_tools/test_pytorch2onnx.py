@@ -1,6 +1,8 @@
 """tools/deployment/pytorch2onnx.py on the session's coco-mini MDN3 checkpoint: the exported network (maps, or
 with --with-decode the people) runs in onnxruntime with a batch of any size, matches PyTorch on real images
-(--verify), and an export of another model's weights is refused by the same check, naming the difference."""
+(--verify), and an export of another model's weights is refused by the same check, naming the difference; an int8
+export quantizes every convolution and is judged by its AP."""
+import json
 import re
 
 import numpy as np
@@ -29,6 +31,42 @@ def test_export_verifies_on_the_configs_test_set(exported):
     assert both > 250 and alone <= 0.01 * both  # the check compared people, not empty lists
     ap_torch, ap_onnx = map(float, re.search(r', AP ([\d.]+) \(PyTorch\) / ([\d.]+) \(onnxruntime\)', stdout).groups())
     assert abs(ap_onnx - ap_torch) <= 1e-3
+
+
+def test_int8_export_quantizes_every_convolution(exported, mini_checkpoint, tmp_path):
+    """--quantize int8 (calibrated on 2 training images, checked by its AP on 2 val images): every Conv reads its
+    input and weights through DequantizeLinear, the metadata says so, and the maps stay within quantization error
+    of the float32 export's (not equal: something was quantized)."""
+    import onnx
+    import onnxruntime
+    data = coco_mini_copy(tmp_path / 'coco_mini', train=3, val=2)
+    proc = call_tool('tools/deployment/pytorch2onnx.py', MINI_MDN, mini_checkpoint, '--out', tmp_path / 'int8.onnx',
+                     '--dynamic-batch', '--quantize', 'int8', '--calib-images', '2', '--verify', '--cfg-options',
+                     *mini_data_options(data))
+    assert 'convolutions in int8, calibrated on 2 training images' in proc.stdout
+    assert re.search(r'verify on 2 images: AP [\d.]+ \(PyTorch\) / [\d.]+ \(onnxruntime, int8\)', proc.stdout)
+    graph = onnx.load(tmp_path / 'int8.onnx')
+    made_by = {out: node.op_type for node in graph.graph.node for out in node.output}
+    convs = [node for node in graph.graph.node if node.op_type == 'Conv']
+    assert len(convs) > 20 and all(made_by.get(i) == 'DequantizeLinear' for c in convs for i in c.input[:2])
+    meta = json.loads({p.key: p.value for p in graph.metadata_props}['mmpose_mdn'])
+    assert meta['quantized'] == 'int8' and meta['calibration_images'] == 2 and meta['outputs'] == 'maps'
+    x = np.random.default_rng(0).normal(0, 1, (2, 3, 256, 256)).astype(np.float32)
+    f32, i8 = (onnxruntime.InferenceSession(str(f), providers=['CPUExecutionProvider'])
+               for f in (exported[0], tmp_path / 'int8.onnx'))
+    for name, a, b in zip([o.name for o in f32.get_outputs()], f32.run(None, {'input': x}), i8.run(None, {'input': x})):
+        if 'heatmap' in name:  # probabilities
+            assert 0 < np.abs(a - b).max() < 0.05, name
+
+
+def test_an_int8_export_that_loses_ap_is_refused():
+    from mmpose_mdn.deployment import check_ap_drop
+    worst = dict(metrics=[{'coco/AP': 0.30}, {'coco/AP': 0.285}])
+    check_ap_drop(worst, 'm.onnx', 0.02)
+    with pytest.raises(ValueError, match=r'm.onnx \(int8\) loses AP: 0.2850 against PyTorch\'s 0.3000'):
+        check_ap_drop(worst, 'm.onnx', 0.01)
+    with pytest.raises(ValueError, match='needs the config\'s test set'):
+        check_ap_drop(dict(), 'm.onnx', 0.01)
 
 
 def test_any_batch_size_and_the_same_maps_as_pytorch(exported, mini_checkpoint):

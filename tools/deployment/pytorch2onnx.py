@@ -1,7 +1,8 @@
 """Export a pose config to ONNX and check it against PyTorch::
 
     python tools/deployment/pytorch2onnx.py CONFIG CKPT --out model.onnx [--input-size W H] [--dynamic-batch] \
-        [--with-decode] [--verify [IMAGE_OR_DIR ...]] [--cfg-options ...]
+        [--with-decode] [--quantize int8 [--calib-images N] [--max-ap-drop D]] [--verify [IMAGE_OR_DIR ...]] \
+        [--cfg-options ...]
 
 The graph outputs the last stack's maps (heatmaps as probabilities; decoding stays in the head,
 :meth:`CenterNetMDNHead.predict_by_feat`) or, with ``--with-decode``, the people decoded inside it under the
@@ -14,11 +15,15 @@ by default, the config's whole test set, whose CocoMetric AP it then computes fo
 differences, where the keypoints of the people both find differ by more than 0.5 image pixels, their scores by
 more than 1e-3, the AP by more than 0.001, or where one runtime alone finds a person scoring 0.3 or more, or more
 than 1 % of the people (near-equal background candidates may swap: :func:`~mmpose_mdn.deployment.onnx_export.
-match_people`). Needs the ``deploy`` extra (``pip install -e .[deploy]``, ``make install-deploy``). Exporter,
+match_people`). ``--quantize int8`` writes the convolutions in int8 (:mod:`mmpose_mdn.deployment.quantization`),
+calibrated on ``--calib-images`` images of the config's training set; ``--verify`` then compares its AP on the test
+set with PyTorch's and fails where it is more than ``--max-ap-drop`` lower (its keypoints move by more than the
+parity tolerance, by design). Needs the ``deploy`` extra (``pip install -e .[deploy]``, ``make install-deploy``). Exporter,
 opset and outputs: :mod:`mmpose_mdn.deployment.onnx_export`.
 """
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from mmengine.config import DictAction
@@ -38,8 +43,16 @@ def parse_args(argv=None):
                         help='decode the people inside the graph (dets, keypoints and the MDN outputs)')
     parser.add_argument('--verify', nargs='*', metavar='IMAGE_OR_DIR',
                         help="check against PyTorch on these images (none given: the config's test set, with its AP)")
+    parser.add_argument('--quantize', choices=['int8'], help='int8 convolutions (static, calibrated)')
+    parser.add_argument('--calib-images', type=int, default=32,
+                        help='--quantize: calibration images, evenly spaced over the training set')
+    parser.add_argument('--max-ap-drop', type=float, default=0.01,
+                        help='--quantize --verify: the AP lost against PyTorch that fails the export')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.quantize and args.verify:
+        parser.error('--quantize: --verify checks the AP on the config\'s test set; give it no images')
+    return args
 
 
 def verify_inputs(cfg, given) -> tuple:
@@ -62,19 +75,42 @@ def verify_inputs(cfg, given) -> tuple:
     return [dataset.get_data_info(i) for i in range(len(dataset))], metric
 
 
+def training_inputs(cfg) -> list:
+    """The data infos of the config's training set (the int8 calibration images)."""
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS
+    init_default_scope('mmpose')
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    return [dataset.get_data_info(i) for i in range(len(dataset))]
+
+
 def main(argv=None):
     args = parse_args(argv)
     from mmpose.apis import init_model
 
     import mmpose_mdn  # noqa: F401  registers the components
-    from mmpose_mdn.deployment import check_parity, compare_on_images, export_onnx
+    from mmpose_mdn.deployment import (calibration_inputs, check_ap_drop, check_parity, compare_on_images, export_onnx,
+                                       quantize_int8)
     model = init_model(args.config, args.checkpoint, device='cpu', cfg_options=args.cfg_options)
     size = tuple(args.input_size or model.cfg.codec['input_size'])
-    names = export_onnx(model, args.out, size, args.dynamic_batch, args.with_decode)
+    if args.quantize:
+        with tempfile.TemporaryDirectory() as tmp:
+            names = export_onnx(model, f'{tmp}/float32.onnx', size, args.dynamic_batch, args.with_decode)
+            calibration = calibration_inputs(model, training_inputs(model.cfg), args.calib_images)
+            quantize_int8(f'{tmp}/float32.onnx', args.out, calibration)
+        print(f'{args.out}: convolutions in int8, calibrated on {len(calibration)} training images')
+    else:
+        names = export_onnx(model, args.out, size, args.dynamic_batch, args.with_decode)
     print(f'{args.out}: input (B, 3, {size[1]}, {size[0]}), outputs {", ".join(names)}')
     if args.verify is not None:
         inputs, metric = verify_inputs(model.cfg, args.verify)
         worst = compare_on_images(model, args.out, inputs, metric)
+        if args.quantize:
+            check_ap_drop(worst, args.out, args.max_ap_drop)
+            ap = [m['coco/AP'] for m in worst['metrics']]
+            print(f'verify on {worst["images"]} images: AP {ap[0]:.4f} (PyTorch) / {ap[1]:.4f} (onnxruntime, int8), '
+                  f'{ap[0] - ap[1]:+.4f} lost (allowed {args.max_ap_drop})\nverify: passed')
+            return 0
         print(f'verify on {worst["images"]} images, {worst["people"]} people found by both runtimes, '
               f'{worst["unmatched"]} by one alone (scoring up to {worst["unmatched_score"]:.3g}): '
               + (f'maps differ by up to {worst["maps"]:.3g}, ' if not args.with_decode else '') +
