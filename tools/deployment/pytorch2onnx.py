@@ -18,8 +18,8 @@ than 1 % of the people (near-equal background candidates may swap: :func:`~mmpos
 match_people`). ``--quantize int8`` writes the convolutions in int8 (:mod:`mmpose_mdn.deployment.quantization`),
 calibrated on ``--calib-images`` images of the config's training set; ``--verify`` then compares its AP on the test
 set with PyTorch's and fails where it is more than ``--max-ap-drop`` lower (its keypoints move by more than the
-parity tolerance, by design). Needs the ``deploy`` extra (``pip install -e .[deploy]``, ``make install-deploy``). Exporter,
-opset and outputs: :mod:`mmpose_mdn.deployment.onnx_export`.
+parity tolerance, by design). Needs the ``deploy`` extra (``pip install -e .[deploy]``, ``make install-deploy``).
+Exporter, opset and outputs: :mod:`mmpose_mdn.deployment.onnx_export`.
 """
 import argparse
 import sys
