@@ -12,7 +12,9 @@ read from disk in every call (batch 1 and 8):
   ``inference_bottomup`` runs, for a batch;
 - onnxruntime: ``demo/onnx_demo.py``'s ``OnnxPoseModel`` (OpenCV reads the file; the same resize and
   normalisation in NumPy; the graph exported ``--with-decode --dynamic-batch``, flip test inside for flip L1;
-  people in image pixels), the code a torch-free deployment runs.
+  people in image pixels), the code a torch-free deployment runs;
+- onnxruntime int8: the same graph with its convolutions in int8 (``--quantize int8``,
+  :func:`~mmpose_mdn.deployment.quantize_int8`, calibrated on :data:`CALIBRATION_IMAGES` coco_mini train images).
 
 Weights are the configs' initial ones (latency does not depend on them, except through decoding: the untrained
 heads' heatmaps make every one of the 100 candidates a person and a refinement candidate for both runtimes, the
@@ -40,7 +42,9 @@ FAMILIES = dict(  # name: (MDN3 config, L1 base config, warm-up calls, timed rou
 )
 BATCHES = (1, 8)
 PARITY_IMAGES = 3
-RUNS = ('PyTorch MDN3', 'PyTorch flip L1', 'ORT MDN3', 'ORT flip L1')
+CALIBRATION_IMAGES = 4
+RUNTIMES = ('PyTorch', 'ORT', 'ORT int8')
+RUNS = tuple(f'{rt} {m}' for rt in RUNTIMES for m in ('MDN3', 'flip L1'))
 
 
 def onnx_demo():
@@ -51,21 +55,21 @@ def onnx_demo():
     return module
 
 
-def val_images(n: int) -> List[Path]:
-    """The first ``n`` coco_mini val images."""
-    return sorted((DATA / 'coco_mini' / 'val2017').glob('*.jpg'))[:n]
+def val_images(n: int, split: str = 'val2017') -> List[Path]:
+    """The first ``n`` coco_mini images of ``split``."""
+    return sorted((DATA / 'coco_mini' / split).glob('*.jpg'))[:n]
 
 
 def runtimes(config: str, flip_test: bool, work_dir: Path) -> Dict[str, object]:
-    """The model of ``config`` (initial weights, ``flip_test`` set) as two end-to-end functions of a list of image
-    paths: 'PyTorch' and 'ORT' (its ``--with-decode --dynamic-batch`` export into ``work_dir``); 'parity': the
-    export verified against PyTorch on :data:`PARITY_IMAGES` coco_mini val images (``compare_on_images``, refused
-    by ``check_parity`` beyond the tolerances)."""
+    """The model of ``config`` (initial weights, ``flip_test`` set) as three end-to-end functions of a list of image
+    paths: 'PyTorch', 'ORT' (its ``--with-decode --dynamic-batch`` export into ``work_dir``) and 'ORT int8' (that
+    export quantized); 'parity': the float32 export verified against PyTorch on :data:`PARITY_IMAGES` coco_mini val
+    images (``compare_on_images``, refused by ``check_parity`` beyond the tolerances)."""
     import onnxruntime
     from mmengine.dataset import Compose, pseudo_collate
     from mmpose.apis import init_model
 
-    from ..deployment import check_parity, compare_on_images, export_onnx
+    from ..deployment import calibration_inputs, check_parity, compare_on_images, export_onnx, quantize_int8
     torch.manual_seed(0)
     model = init_model(str(ROOT / config), None, device='cpu', cfg_options={'model.test_cfg.flip_test': flip_test})
     pipeline = Compose(copy.deepcopy(model.cfg.test_dataloader.dataset.pipeline))
@@ -73,20 +77,23 @@ def runtimes(config: str, flip_test: bool, work_dir: Path) -> Dict[str, object]:
     export_onnx(model, str(onnx_file), tuple(model.cfg.codec['input_size']), dynamic_batch=True, with_decode=True)
     parity = compare_on_images(model, str(onnx_file), [dict(img_path=str(p)) for p in val_images(PARITY_IMAGES)])
     check_parity(parity, str(onnx_file))
+    int8_file = onnx_file.with_suffix('.int8.onnx')
+    quantize_int8(str(onnx_file), str(int8_file), calibration_inputs(
+        model, [dict(img_path=str(p)) for p in val_images(CALIBRATION_IMAGES, 'train2017')], CALIBRATION_IMAGES))
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     demo = onnx_demo()
-    deployed = demo.OnnxPoseModel(str(onnx_file), options)
+    deployed = {name: demo.OnnxPoseModel(str(f), options) for name, f in (('ORT', onnx_file), ('ORT int8', int8_file))}
 
     def pytorch(paths):
         batch = pseudo_collate([pipeline(dict(img_path=str(p), **model.dataset_meta)) for p in paths])
         with torch.no_grad():
             return model.test_step(batch)
 
-    def ort(paths):
-        return deployed.predict([demo.read_image(p) for p in paths], 0.0)
+    def ort(runtime):
+        return lambda paths: deployed[runtime].predict([demo.read_image(p) for p in paths], 0.0)
 
-    return dict(PyTorch=pytorch, ORT=ort, parity=parity)
+    return {'PyTorch': pytorch, 'ORT': ort('ORT'), 'ORT int8': ort('ORT int8'), 'parity': parity}
 
 
 def measure(families: List[str], batches=BATCHES) -> Tuple[List[list], List[list]]:
@@ -107,19 +114,20 @@ def measure(families: List[str], batches=BATCHES) -> Tuple[List[list], List[list
                         f'{w["scores"]:.1e}'] for name, w in (('MDN3', mdn['parity']), ('flip L1', flip['parity']))]
             for batch in batches:
                 paths = val_images(batch)
-                calls = {f'{rt} MDN3': (lambda f=mdn[rt]: f(paths)) for rt in ('PyTorch', 'ORT')}
-                calls.update({f'{rt} flip L1': (lambda f=flip[rt]: f(paths)) for rt in ('PyTorch', 'ORT')})
+                calls = {f'{rt} MDN3': (lambda f=mdn[rt]: f(paths)) for rt in RUNTIMES}
+                calls.update({f'{rt} flip L1': (lambda f=flip[rt]: f(paths)) for rt in RUNTIMES})
                 times = timed_rounds(calls, warmup, repeats, time.perf_counter)
                 rows.append([family, batch, *(ms(times[r]) for r in RUNS),
-                             *(f'{ratio(times[f"ORT {m}"], times[f"PyTorch {m}"]):.2f}' for m in ('MDN3', 'flip L1')),
-                             *(f'{ratio(times[f"{rt} MDN3"], times[f"{rt} flip L1"]):.2f}'
-                               for rt in ('PyTorch', 'ORT'))])
+                             *(f'{ratio(times[f"{rt} {m}"], times[f"PyTorch {m}"]):.2f}'
+                               for rt in RUNTIMES[1:] for m in ('MDN3', 'flip L1')),
+                             *(f'{ratio(times[f"{rt} MDN3"], times[f"{rt} flip L1"]):.2f}' for rt in RUNTIMES)])
                 print(rows[-1], flush=True)
     return rows, parity
 
 
-HEADER = ['family', 'batch', *(f'{r} ms' for r in RUNS), 'ORT / PyTorch, MDN3', 'ORT / PyTorch, flip L1',
-          'MDN3 / flip L1, PyTorch', 'MDN3 / flip L1, ORT']
+HEADER = ['family', 'batch', *(f'{r} ms' for r in RUNS),
+          *(f'{rt} / PyTorch, {m}' for rt in RUNTIMES[1:] for m in ('MDN3', 'flip L1')),
+          *(f'MDN3 / flip L1, {rt}' for rt in RUNTIMES)]
 
 
 PARITY_HEADER = ['family', 'model', 'images', 'people found by both', 'by one alone', 'keypoints differ (px)',
@@ -129,7 +137,7 @@ PARITY_HEADER = ['family', 'model', 'images', 'people found by both', 'by one al
 def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed: float,
              parity: List[list] = ()) -> str:
     """The report: machine, method, the table, the targets of issue 22 against the measured ratios, and the
-    exports' parity."""
+    float32 exports' parity."""
     import onnxruntime
 
     from ..evaluation.report import markdown_table
@@ -143,13 +151,20 @@ def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed:
              'median (min-max) per call of the whole batch; ratios are medians of per-round ratios',
              '- method and what each runtime runs: `mmpose_mdn/experiments/latency.py`', '']
     lines += markdown_table(HEADER, [list(map(str, row)) for row in rows])
-    ort_pt = [float(r[6]) for r in rows if r[1] == 1] + [float(r[7]) for r in rows if r[1] == 1]
-    one_pass = [float(r[8]) for r in rows] + [float(r[9]) for r in rows]
+    first = 2 + len(RUNS)  # the ratio columns: ORT / PyTorch (MDN3, flip L1), int8 / PyTorch, MDN3 / flip L1 x 3
+    ort_pt = [float(r[i]) for r in rows if r[1] == 1 for i in (first, first + 1)]
+    int8_pt = [float(r[i]) for r in rows if r[1] == 1 for i in (first + 2, first + 3)]
+    one_pass = [float(r[i]) for r in rows for i in range(first + 4, first + 7)]
+
+    def span(values):
+        return f'{min(values):.2f}-{max(values):.2f}'
     lines += ['## Targets', '',
-              f'- onnxruntime / PyTorch at batch 1, same model, <= 0.80: measured {min(ort_pt):.2f}-{max(ort_pt):.2f} '
-              f'({"met" if max(ort_pt) <= 0.8 else "not met"} for every family)',
-              f'- one-pass MDN3 / flip-test L1 on both runtimes, <= 0.55: measured {min(one_pass):.2f}-'
-              f'{max(one_pass):.2f} ({"met" if max(one_pass) <= 0.55 else "not met"} in every row)', '']
+              f'- onnxruntime / PyTorch at batch 1, same model, <= 0.80: float32 {span(ort_pt)} '
+              f'({"met" if max(ort_pt) <= 0.8 else "not met"} for every family); int8 {span(int8_pt)} '
+              f'({"met" if max(int8_pt) <= 0.8 else "not met"} for every family; its AP: the README\'s Deploy '
+              'section)',
+              f'- one-pass MDN3 / flip-test L1 on every runtime, <= 0.55: measured {span(one_pass)} '
+              f'({"met" if max(one_pass) <= 0.55 else "not met"} in every row)', '']
     if parity:
         lines += ['## Parity of the timed exports', '', f'Each export above against PyTorch on the first '
                   f'{PARITY_IMAGES} coco_mini val images (`compare_on_images`, `check_parity`: keypoints within 0.5 '

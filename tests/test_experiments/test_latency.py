@@ -1,16 +1,19 @@
-"""The latency report's targets read the right columns: ORT / PyTorch at batch 1 only, MDN3 / flip L1 in every row
-on both runtimes."""
+"""The latency report's targets read the right columns: ORT / PyTorch (float32, int8) at batch 1 only, MDN3 / flip
+L1 in every row on every runtime."""
 from mmpose_mdn.experiments.latency import HEADER, markdown
+
+TIMES = ['t'] * 6  # PyTorch, ORT, ORT int8 x (MDN3, flip L1)
 
 
 def test_targets_read_their_columns():
-    rows = [['tiny', 1, 'a', 'b', 'c', 'd', '0.70', '0.60', '0.50', '0.52'],
-            ['tiny', 8, 'a', 'b', 'c', 'd', '0.95', '0.90', '0.54', '0.56'],  # batch 8: not a target for ORT / PyTorch
-            ['SmallHG', 1, 'a', 'b', 'c', 'd', '0.79', '0.81', '0.51', '0.53']]
+    #        ORT / PT: MDN3, flip; int8 / PT: MDN3, flip; MDN3 / flip: PT, ORT, int8
+    rows = [['tiny', 1, *TIMES, '0.70', '0.60', '0.40', '0.45', '0.50', '0.52', '0.53'],
+            ['tiny', 8, *TIMES, '0.95', '0.90', '0.99', '0.99', '0.54', '0.56', '0.50'],  # batch 8: not an ORT target
+            ['SmallHG', 1, *TIMES, '0.79', '0.81', '0.30', '0.35', '0.51', '0.53', '0.49']]
     text = markdown(rows, 'cmd', 'now', (0.0, 0.0), 60.0)
     assert len(HEADER) == len(rows[0])
-    assert 'batch 1, same model, <= 0.80: measured 0.60-0.81 (not met for every family)' in text
-    assert 'on both runtimes, <= 0.55: measured 0.50-0.56 (not met in every row)' in text
-    rows[2][7], rows[1][9] = '0.80', '0.55'
+    assert 'batch 1, same model, <= 0.80: float32 0.60-0.81 (not met for every family); int8 0.30-0.45 (met' in text
+    assert 'on every runtime, <= 0.55: measured 0.49-0.56 (not met in every row)' in text
+    rows[2][9], rows[1][13] = '0.80', '0.55'
     text = markdown(rows, 'cmd', 'now', (0.0, 0.0), 60.0)
-    assert 'measured 0.60-0.80 (met for every family)' in text and 'measured 0.50-0.55 (met in every row)' in text
+    assert 'float32 0.60-0.80 (met for every family)' in text and 'measured 0.49-0.55 (met in every row)' in text
