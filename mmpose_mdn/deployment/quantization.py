@@ -37,8 +37,11 @@ def calibration_inputs(estimator, inputs: Sequence[dict], num: int) -> List[np.n
 def quantize_int8(onnx_file: str, out_file: str, calibration: Sequence[np.ndarray]) -> None:
     """Write ``onnx_file`` with its convolutions quantized (QDQ, calibrated on the ``calibration`` inputs) to
     ``out_file``, its metadata kept and marked ``quantized: int8``."""
+    import tempfile
+
     import onnx
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -48,9 +51,13 @@ def quantize_int8(onnx_file: str, out_file: str, calibration: Sequence[np.ndarra
             batch = next(self.batches, None)
             return None if batch is None else {'input': batch}
 
-    quantize_static(onnx_file, out_file, Reader(), quant_format=QuantFormat.QDQ,
-                    op_types_to_quantize=list(QUANTIZED_OPS), per_channel=True,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    with tempfile.TemporaryDirectory() as tmp:
+        # onnxruntime's pre-processing first (shape inference, its graph optimisations): batch norms folded into the
+        # convolutions and constants folded, so that every convolution's bias is an initializer and gets quantized
+        quant_pre_process(onnx_file, f'{tmp}/pre.onnx', skip_symbolic_shape=True)  # the decoding's reshapes
+        quantize_static(f'{tmp}/pre.onnx', out_file, Reader(), quant_format=QuantFormat.QDQ,
+                        op_types_to_quantize=list(QUANTIZED_OPS), per_channel=True,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
     model = onnx.load(out_file)
     props = {p.key: p.value for p in model.metadata_props}
     meta = json.loads(props['mmpose_mdn'])
