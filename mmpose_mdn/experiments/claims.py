@@ -116,11 +116,6 @@ def verdict(flags: Sequence[bool]) -> str:
     return 'holds' if all(flags) else ('does not' if not any(flags) else 'partly')
 
 
-def is_mdn_flat(model: str) -> bool:
-    from .plateau import MODELS
-    return MODELS[model][1] is not None and not model.startswith('HMDN')
-
-
 def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str, size: str = 'full') -> dict:
     """The claims' scores of a finished run at its last checkpoint (cached in ``claims.json``; recomputed when the
     run has trained further since): ``flip_<mode>`` the AP with the flip test, and for a flat MDN of more than two
@@ -147,9 +142,10 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
     cfg, _ = build_cfg(regime, model, recipe, seed, ipe, work, size)
     checkpoint = osp.join(work, f'epoch_{it // ipe}.pth')
     M = MODELS[model][1]
-    if is_mdn_flat(model) and M > 2 and 'others' not in out:
+    if M is not None and M > 2 and not model.startswith('HMDN') and 'others' not in out:  # a flat mixture
         counts = metric_counts(scores[f'{it}/on'], M)
-        out.update(others=other_components(counts), share_others=share_of(counts, other_components(counts)))
+        others = other_components(counts)
+        out.update(others=others, share_others=share_of(counts, others))
     if REGIMES[regime] > 0 and 'fresh' not in out:
         fresh = copy.deepcopy(cfg)
         fresh.test_dataloader.dataset.update(split='test', num_images=SIZES[size]['fresh'])
