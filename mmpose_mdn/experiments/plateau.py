@@ -141,8 +141,8 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
     """The report (Markdown) of the cached ``runs`` ((regime, model, recipe) triples) over ``seeds``: the table of
     the paper's claims whose runs are all among ``runs`` (:func:`~.claims.claims_table`), then per regime the
     curves of AP (refinement on and off) and of the hidden people's left/right order (mean ± std over the seeds at
-    the iterations every seed has; each seed's curve to its end, thin), and a table at each run's last score; the plots go to
-    ``plots_dir/plateau_<regime><tag>.png``."""
+    the iterations every seed has; each seed's curve to its end, thin), and a table at each run's last score; the
+    plots go to ``plots_dir/plateau_<regime><tag>.png``."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt

@@ -84,7 +84,8 @@ class ViewpointComponentMetric(BaseMetric):
     ``lr_order_hidden_balanced``, their mean: a model that cannot tell a hidden front view from a hidden back view
     gives the back ones the other labelling as often as the front ones, 1 - (front's order), so it scores 0.5 however
     often it picks either labelling and however many of each a split holds (``lr_order_hidden`` is 0.5 only where
-    that model picks both equally, or the split holds as many of each); and ``agreement_visible``: :func:`viewpoint_agreement` of C counting people with the cue visible
+    that model picks both equally, or the split holds as many of each); and ``agreement_visible``:
+    :func:`viewpoint_agreement` of C counting people with the cue visible
     only, the assignment of components to front and back included (a hidden cue leaves the viewpoint
     undecidable from the image). Predictions without ``components`` (the L1 base model) give ``matched`` and the
     ``lr_order`` keys only.
