@@ -88,6 +88,19 @@ def calibrate_runs(work_dir: str, seeds: Sequence[int], models: Sequence[str], r
             for seed in seeds}
 
 
+def calibrate_folders(runs: Sequence[str], refine: bool = True) -> dict:
+    """seed -> model -> :func:`calibrate_run` of run folders laid out ``.../<model>/seed<S>`` (the plateau runs')."""
+    import re
+    out = {}
+    for run in runs:
+        match = re.fullmatch(r'seed(\d+)', osp.basename(osp.normpath(run)))
+        if match is None:
+            raise ValueError(f'{run}: not a run folder .../<model>/seed<S>')
+        out.setdefault(int(match.group(1)), {})[osp.basename(osp.dirname(osp.normpath(run)))] = calibrate_run(
+            run, int(match.group(1)), refine)
+    return out
+
+
 TARGETS = dict(coverage_points=5.0, ece=0.05)  # issue 21: after the temperatures, per seed
 
 

@@ -109,3 +109,11 @@ def test_calibration_command_on_the_quick_runs(quick, tmp_path):
     mtime = (run / 'calibration.json').stat().st_mtime_ns
     calibration.main(args)
     assert (run / 'calibration.json').stat().st_mtime_ns == mtime
+    # --runs: run folders laid out .../<MODEL>/seed<S> (the plateau runs'), here the cached result in that layout
+    folder = tmp_path / 'plateau' / 'MDN2_start' / 'seed0'
+    folder.mkdir(parents=True)
+    (folder / 'calibration.json').write_bytes((run / 'calibration.json').read_bytes())
+    calibration.main(['--runs', str(folder), '--report', str(tmp_path / 'runs.md')])
+    assert '| 0 | MDN2_start |' in (tmp_path / 'runs.md').read_text()
+    with pytest.raises(ValueError, match='not a run folder'):
+        calibration.main(['--runs', str(tmp_path / 'plateau' / 'MDN2_start')])
