@@ -40,7 +40,8 @@ def main(argv=None) -> int:
     parser.add_argument('--out-dir', default=osp.join(ROOT, 'docs'))
     args = parser.parse_args(argv)
     configs = sorted(glob(osp.join(args.run, '*.py')))
-    state = json.load(open(osp.join(args.run, 'state.json')))
+    state_file = osp.join(args.run, 'state.json')
+    state = json.load(open(state_file)) if osp.exists(state_file) else {}
     if not configs or not state.get('plateaued'):
         parser.error(f'{args.run}: not a plateaued run (its config *.py and state.json with plateaued: true)')
     config = configs[0]
@@ -48,15 +49,20 @@ def main(argv=None) -> int:
     from mmengine.config import Config
     data_root = Config.fromfile(config).val_dataloader.dataset.data_root
     print(f'{config}, {checkpoint} ({state["iters"]} iterations), scenes of {data_root}', flush=True)
+    image_demo = script('demo/image_demo.py')
     with tempfile.TemporaryDirectory() as tmp:
         drawn = []
         for name in args.images:
-            img = cv2.imread(osp.join(data_root, 'val', name))
+            path = osp.join(data_root, 'val', name)
+            img = cv2.imread(path)
+            if img is None:
+                parser.error(f'{path}: no such image (--images names val scenes of the run)')
             big = osp.join(tmp, name)
             cv2.imwrite(big, cv2.resize(img, None, fx=args.scale, fy=args.scale, interpolation=cv2.INTER_CUBIC))
             out = osp.join(tmp, 'drawn_' + name)
-            script('demo/image_demo.py').main([big, config, checkpoint, '--out-file', out, '--draw-bbox', '--show-pi',
-                                               '--device', 'cpu'])
+            if image_demo.main([big, config, checkpoint, '--out-file', out, '--draw-bbox', '--show-pi', '--device',
+                                'cpu']):
+                raise RuntimeError(f'demo/image_demo.py failed on {big}')
             drawn.append(cv2.imread(out))
         figure = osp.join(args.out_dir, 'demo_viewpoint_mdn2.png')
         cv2.imwrite(figure, cv2.hconcat(drawn))
