@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mmpose_mdn.experiments.latency import BATCHES, FAMILIES, markdown, measure, val_images
+from mmpose_mdn.experiments.latency import BATCHES, FAMILIES, coco_mini_images, markdown, measure
 from mmpose_mdn.experiments.speed import ROOT
 
 
@@ -23,7 +23,7 @@ def main(argv=None) -> int:
     parser.add_argument('--batches', nargs='+', type=int, default=list(BATCHES))
     parser.add_argument('--out', type=Path, default=ROOT / 'benchmarks' / 'latency.md', help='Markdown output')
     args = parser.parse_args(argv)
-    if len(val_images(max(args.batches))) < max(args.batches):
+    if len(coco_mini_images(max(args.batches))) < max(args.batches):
         raise SystemExit(f'coco_mini val has fewer than {max(args.batches)} images: set MDN_DATA to the folder '
                          'holding coco_mini/')
     started, start, load = datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), time.time(), os.getloadavg()

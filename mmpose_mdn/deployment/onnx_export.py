@@ -169,6 +169,14 @@ def people_of(outputs: Dict[str, torch.Tensor], score_thr: float) -> List[Instan
     return [InstanceData(**{n: v[b][keep[b]].numpy() for n, v in fields.items()}) for b in range(len(keep))]
 
 
+def preprocess(estimator: nn.Module, pipeline, info: dict) -> dict:
+    """The data preprocessor's batch of one input of the test ``pipeline`` (``dict(img_path=...)`` or a data info),
+    with the dataset meta (``flip_indices`` for the flip test) added to it as ``inference_bottomup`` adds it."""
+    from mmengine.dataset import pseudo_collate
+    data = pipeline(copy.deepcopy({**estimator.dataset_meta, **info}))
+    return estimator.data_preprocessor(pseudo_collate([data]), False)
+
+
 def compare_on_images(estimator: nn.Module, onnx_file: str, inputs: Iterable[dict],
                       metric_cfg: Optional[dict] = None) -> dict:
     """PyTorch against onnxruntime on ``inputs`` (the config's test pipeline's inputs: ``dict(img_path=...)``, or a
@@ -178,7 +186,7 @@ def compare_on_images(estimator: nn.Module, onnx_file: str, inputs: Iterable[dic
     people both find (:func:`match_people`); how many people one runtime finds alone and the best score among them;
     with ``metric_cfg`` (a CocoMetric of the images' annotations) each runtime's metrics (``metrics``: PyTorch's,
     ONNX's)."""
-    from mmengine.dataset import Compose, pseudo_collate
+    from mmengine.dataset import Compose
     from mmpose.registry import METRICS
     estimator = estimator.eval()
     runtime = OnnxRuntime(onnx_file)
@@ -189,9 +197,7 @@ def compare_on_images(estimator: nn.Module, onnx_file: str, inputs: Iterable[dic
     test_cfg = estimator.test_cfg
     worst = dict(maps=0.0, keypoints_px=0.0, scores=0.0, people=0, unmatched=0, unmatched_score=0.0, images=0)
     for info in inputs:
-        # the dataset meta (flip_indices for the flip test) as inference_bottomup adds it to an image's info
-        data = pipeline(copy.deepcopy({**estimator.dataset_meta, **info}))
-        batch = estimator.data_preprocessor(pseudo_collate([data]), False)
+        batch = preprocess(estimator, pipeline, info)
         outputs = runtime(batch['inputs'])
         if runtime.meta['outputs'] == 'people':  # PyTorch's prediction as the estimator makes it (flip test too)
             with torch.no_grad():

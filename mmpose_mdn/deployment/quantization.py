@@ -22,16 +22,14 @@ def calibration_inputs(estimator, inputs: Sequence[dict], num: int) -> List[np.n
     """``num`` network inputs (1, 3, H, W) float32 from ``inputs`` (test pipeline inputs: ``dict(img_path=...)``
     or a dataset's data infos), evenly spaced over them, through the config's test pipeline and the data
     preprocessor (what the exported graph receives)."""
-    from mmengine.dataset import Compose, pseudo_collate
+    from mmengine.dataset import Compose
+
+    from .onnx_export import preprocess
     if not len(inputs):
         raise ValueError('int8 calibration needs images: none given')
     pipeline = Compose(copy.deepcopy(estimator.cfg.test_dataloader.dataset.pipeline))
     picked = np.linspace(0, len(inputs) - 1, min(num, len(inputs))).round().astype(int)
-    out = []
-    for i in picked:
-        data = pipeline(copy.deepcopy({**estimator.dataset_meta, **inputs[i]}))
-        out.append(estimator.data_preprocessor(pseudo_collate([data]), False)['inputs'].numpy().astype(np.float32))
-    return out
+    return [preprocess(estimator, pipeline, inputs[i])['inputs'].numpy().astype(np.float32) for i in picked]
 
 
 def quantize_int8(onnx_file: str, out_file: str, calibration: Sequence[np.ndarray]) -> None:

@@ -125,6 +125,8 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
     split (refinement on). The AP of the predictions as they are must equal CocoMetric's, or the run is named in the
     error."""
     from mmengine.fileio import load
+    from mmpose.datasets import CocoDataset
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
     from mmpose_mdn.evaluation import KeypointAP, Predictions, load_keypoint_annotations
     from mmpose_mdn.viewpoint.aggregate import metric_counts
@@ -152,6 +154,11 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
         fresh.test_evaluator = cfg.test_evaluator[1:]  # ViewpointComponentMetric
         metrics = score_checkpoint(fresh, checkpoint, True, f'claims_fresh_{it}_{time.time_ns()}')
         out['fresh'] = {k.split('/')[1]: v for k, v in metrics.items() if 'lr_order' in k}
+    ann_file = cfg.test_evaluator[0]['ann_file']
+    if 'others' in out and not all(f'without_{mode}' in out for mode in ('on', 'off')):
+        meta = parse_pose_metainfo(CocoDataset.METAINFO)  # the viewpoint scenes' keypoints are COCO's
+        keypoint_ap = KeypointAP(load_keypoint_annotations(ann_file), meta['sigmas'], meta['keypoint_name2id'],
+                                 ann_file=ann_file)
     for mode in ('on', 'off'):
         if f'flip_{mode}' not in out:
             flip = copy.deepcopy(cfg)
@@ -164,11 +171,7 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
             pkl = osp.join(work, 'scores', f'predictions_{it}_{mode}.pkl')
             dump.test_evaluator = [cfg.test_evaluator[0], dict(type='DumpResults', out_file_path=pkl)]
             metrics = score_checkpoint(dump, checkpoint, mode == 'on', f'claims_dump_{it}_{mode}_{time.time_ns()}')
-            ann_file = cfg.test_evaluator[0]['ann_file']
-            meta = _coco_meta()
-            ap = ap_without(Predictions.from_samples(load(pkl), pkl),
-                            KeypointAP(load_keypoint_annotations(ann_file), meta['sigmas'],
-                                       meta['keypoint_name2id'], ann_file=ann_file), out['others'])
+            ap = ap_without(Predictions.from_samples(load(pkl), pkl), keypoint_ap, out['others'])
             if abs(ap['full'] - metrics['coco/AP']) > 1e-6:
                 raise RuntimeError(f'{work}: the AP of the dumped predictions {pkl} ({ap["full"]:.6f}) is not '
                                    f'CocoMetric\'s ({metrics["coco/AP"]:.6f}) on {ann_file}')
@@ -176,13 +179,6 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
         with open(path, 'w') as f:
             json.dump(out, f, indent=1)
     return out
-
-
-def _coco_meta() -> dict:
-    """COCO's keypoint meta (the viewpoint scenes' keypoints are COCO's)."""
-    from mmpose.datasets import CocoDataset
-    from mmpose.datasets.datasets.utils import parse_pose_metainfo
-    return parse_pose_metainfo(CocoDataset.METAINFO)
 
 
 def finished(state: dict, max_iters: int) -> bool:
@@ -265,7 +261,7 @@ def claims_table(work_dir: str, seeds: Sequence[int], max_iters: int, claims: Se
                 cells.append('as on')
                 verdicts.append(verdicts[0])
                 continue
-            values = [[seed_values(osp.join(work_dir, *r, f'seed{s}'), mode) for r in runs] for s in done]
+            values = [[seed_values(_folder(work_dir, r, s), mode) for r in runs] for s in done]
             values = [v for v in values if None not in v]
             flags = [judge(c.test, *v) for v in values]
             cells.append(describe(c.test, *zip(*values)) if values else '–')
@@ -297,6 +293,11 @@ def final_scores_job(job: tuple) -> dict:
     return final_scores(*job)
 
 
+def _folder(work_dir: str, run: tuple, seed: int) -> str:
+    """The folder of a claim's run (regime, run name) on ``seed``, as :func:`~.plateau.run_dir` lays it out."""
+    return osp.join(work_dir, *run, f'seed{seed}')
+
+
 def _finished(work_dir: str, run: tuple, seed: int, max_iters: int) -> bool:
-    path = osp.join(work_dir, run[0], run[1], f'seed{seed}', 'state.json')
+    path = osp.join(_folder(work_dir, run, seed), 'state.json')
     return osp.exists(path) and finished(json.load(open(path)), max_iters)

@@ -55,7 +55,7 @@ def onnx_demo():
     return module
 
 
-def val_images(n: int, split: str = 'val2017') -> List[Path]:
+def coco_mini_images(n: int, split: str = 'val2017') -> List[Path]:
     """The first ``n`` coco_mini images of ``split``."""
     return sorted((DATA / 'coco_mini' / split).glob('*.jpg'))[:n]
 
@@ -75,11 +75,12 @@ def runtimes(config: str, flip_test: bool, work_dir: Path) -> Dict[str, object]:
     pipeline = Compose(copy.deepcopy(model.cfg.test_dataloader.dataset.pipeline))
     onnx_file = work_dir / f'{Path(config).stem}_flip{int(flip_test)}.onnx'
     export_onnx(model, str(onnx_file), tuple(model.cfg.codec['input_size']), dynamic_batch=True, with_decode=True)
-    parity = compare_on_images(model, str(onnx_file), [dict(img_path=str(p)) for p in val_images(PARITY_IMAGES)])
+    parity = compare_on_images(model, str(onnx_file),
+                               [dict(img_path=str(p)) for p in coco_mini_images(PARITY_IMAGES)])
     check_parity(parity, str(onnx_file))
     int8_file = onnx_file.with_suffix('.int8.onnx')
-    quantize_int8(str(onnx_file), str(int8_file), calibration_inputs(
-        model, [dict(img_path=str(p)) for p in val_images(CALIBRATION_IMAGES, 'train2017')], CALIBRATION_IMAGES))
+    train = [dict(img_path=str(p)) for p in coco_mini_images(CALIBRATION_IMAGES, 'train2017')]
+    quantize_int8(str(onnx_file), str(int8_file), calibration_inputs(model, train, CALIBRATION_IMAGES))
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     demo = onnx_demo()
@@ -113,7 +114,7 @@ def measure(families: List[str], batches=BATCHES) -> Tuple[List[list], List[list
             parity += [[family, name, w['images'], w['people'], w['unmatched'], f'{w["keypoints_px"]:.1e}',
                         f'{w["scores"]:.1e}'] for name, w in (('MDN3', mdn['parity']), ('flip L1', flip['parity']))]
             for batch in batches:
-                paths = val_images(batch)
+                paths = coco_mini_images(batch)
                 calls = {f'{rt} MDN3': (lambda f=mdn[rt]: f(paths)) for rt in RUNTIMES}
                 calls.update({f'{rt} flip L1': (lambda f=flip[rt]: f(paths)) for rt in RUNTIMES})
                 times = timed_rounds(calls, warmup, repeats, time.perf_counter)

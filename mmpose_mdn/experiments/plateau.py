@@ -37,8 +37,13 @@ SIZES = dict(full=dict(train=800, val=200, fresh=1000), quick=dict(train=16, val
 BATCH = 8  # the configs' batch size
 
 
+def run_name(model: str, recipe: str) -> str:
+    """A run's folder and table name: ``L1`` (no recipe), else ``<model>_<recipe>``."""
+    return model if model == 'L1' else f'{model}_{recipe}'
+
+
 def run_dir(work_dir: str, regime: str, model: str, recipe: str, seed: int) -> str:
-    return osp.join(work_dir, regime, model if model == 'L1' else f'{model}_{recipe}', f'seed{seed}')
+    return osp.join(work_dir, regime, run_name(model, recipe), f'seed{seed}')
 
 
 def build_cfg(regime: str, model: str, recipe: str, seed: int, every: int, work: str, size: str = 'full'):
@@ -153,7 +158,7 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
     from .claims import CLAIMS, claims_table
     lines = [f'Command: `python benchmarks/plateau.py {command}`', '', f'Seeds {seeds}; CPU, one torch thread a run.',
              '']
-    names = {(r, m if m == 'L1' else f'{m}_{v}') for r, m, v in runs}
+    names = {(r, run_name(m, v)) for r, m, v in runs}
     claims = [c for c in CLAIMS if {c.x, c.y or c.x} <= names]
     if claims:
         lines += ['## The paper\'s claims at the plateau', ''] + claims_table(work_dir, seeds, max_iters, claims)
@@ -167,7 +172,7 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
                   'order, cue visible | agreement, cue visible | order, cue hidden: balanced, fresh scenes |',
                   '| --- |' + ' ---: |' * 10]
         for _, model, recipe in [r for r in runs if r[0] == regime]:
-            name = model if model == 'L1' else f'{model}_{recipe}'
+            name = run_name(model, recipe)
             folders = {s: run_dir(work_dir, regime, model, recipe, s) for s in seeds}
             scores = {s: json.load(open(osp.join(f, 'scores.json'))) for s, f in folders.items()
                       if osp.exists(osp.join(f, 'scores.json'))}

@@ -66,21 +66,17 @@ def verify_inputs(cfg, given) -> tuple:
             paths += (sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if item.is_dir()
                       else [item])
         return [dict(img_path=str(p)) for p in paths], None
-    from mmengine.registry import init_default_scope
-    from mmpose.registry import DATASETS
-    init_default_scope('mmpose')
-    dataset = DATASETS.build(cfg.test_dataloader.dataset)
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
     metric = next((dict(e) for e in evaluators if e['type'] in ('CocoMetric', 'mmpose.CocoMetric')), None)
-    return [dataset.get_data_info(i) for i in range(len(dataset))], metric
+    return data_infos(cfg.test_dataloader.dataset), metric
 
 
-def training_inputs(cfg) -> list:
-    """The data infos of the config's training set (the int8 calibration images)."""
+def data_infos(dataset_cfg) -> list:
+    """The data infos of a config's dataset: the test set (``--verify``), the training set (int8 calibration)."""
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS
     init_default_scope('mmpose')
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    dataset = DATASETS.build(dataset_cfg)
     return [dataset.get_data_info(i) for i in range(len(dataset))]
 
 
@@ -96,7 +92,8 @@ def main(argv=None):
     if args.quantize:
         with tempfile.TemporaryDirectory() as tmp:
             names = export_onnx(model, f'{tmp}/float32.onnx', size, args.dynamic_batch, args.with_decode)
-            calibration = calibration_inputs(model, training_inputs(model.cfg), args.calib_images)
+            training_set = data_infos(model.cfg.train_dataloader.dataset)
+            calibration = calibration_inputs(model, training_set, args.calib_images)
             quantize_int8(f'{tmp}/float32.onnx', args.out, calibration)
         print(f'{args.out}: convolutions in int8, calibrated on {len(calibration)} training images')
     else:
