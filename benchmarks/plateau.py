@@ -7,13 +7,18 @@ Each run (regime, model, recipe, seed) is cached under ``--work-dir`` and resuma
 ``--iters`` more iterations at a time until the AP, with refinement on and off, rose less than 0.01 over the last
 quarter (at least ``--min-scores`` scores) or ``--max-iters``; a score every ``--every``. ``--quick`` is the CI check
 (tiny scenes).
+
+``--lr-step FACTOR`` trains no plateau run: it continues each finished one ``--step-iters`` iterations with its lr
+x FACTOR (:mod:`mmpose_mdn.experiments.lr_step`) in ``--step-dir``, and the report is of those stepped runs::
+
+    python benchmarks/plateau.py --claims --seeds 101 102 103 --lr-step 0.1 --report benchmarks/results/plateau_lr_step.md
 """
 import argparse
 import os
 import os.path as osp
 import sys
 
-from mmpose_mdn.experiments import claims
+from mmpose_mdn.experiments import claims, lr_step
 from mmpose_mdn.experiments import plateau as pl
 
 
@@ -36,14 +41,22 @@ def main(argv=None):
     parser.add_argument('--report-only', action='store_true', help='train nothing: the report of the cached runs')
     parser.add_argument('--plots-dir', default=osp.join(pl.ROOT, 'docs'))
     parser.add_argument('--tag', default='', help='suffix of the plots\' file names')
+    parser.add_argument('--lr-step', type=float, metavar='FACTOR',
+                        help='continue each finished plateau run with its lr x FACTOR instead (train no plateau run)')
+    parser.add_argument('--step-iters', type=int, default=2000, help='iterations after the lr step')
+    parser.add_argument('--step-every', type=int, default=500, help='iterations between scores after the lr step')
+    parser.add_argument('--step-dir', default=osp.join(pl.ROOT, 'work_dirs', 'plateau_lr_step'))
     parser.add_argument('--quick', action='store_true', help='16 training images, 4 iterations, a score every 2')
     args = parser.parse_args(argv)
     size = 'quick' if args.quick else 'full'
     if args.quick:
-        args.iters, args.every, args.max_iters = 4, 2, 4
+        args.iters, args.every, args.max_iters, args.step_iters, args.step_every = 4, 2, 4, 4, 2
     per_epoch = pl.SIZES[size]['train'] // pl.BATCH
     if args.every % per_epoch or args.iters % args.every:
         parser.error(f'--every must be a multiple of {per_epoch} iterations (an epoch) and --iters of --every')
+    if args.step_every % per_epoch or args.step_iters % args.step_every:
+        parser.error(f'--step-every must be a multiple of {per_epoch} iterations (an epoch) and --step-iters of '
+                     '--step-every')
     pairs = [tuple((run + ':gate').split(':')[:2]) for run in args.runs]
     for model, recipe in pairs:
         if model not in pl.MODELS or recipe not in pl.RECIPES:
@@ -51,16 +64,31 @@ def main(argv=None):
                          f'{", ".join(pl.RECIPES)}')
     runs = claims.claims_runs() if args.claims else list(dict.fromkeys(
         (r, m, 'gate' if m == 'L1' else v) for r in args.regimes for m, v in pairs))
-    if not args.report_only:
+    stepped = args.lr_step is not None
+    if stepped:
+        done = [(r, m, v, s) for r, m, v in runs for s in args.seeds
+                if claims.finished_run(args.work_dir, r, m, v, s, args.max_iters)]
+        print(f'{len(done)} of {len(runs) * len(args.seeds)} plateau runs have finished: stepping those')
+    if not args.report_only and stepped:
+        lr_step.run_jobs([(r, m, v, s, args.step_iters, args.step_every, args.lr_step, args.work_dir,
+                           args.max_iters, args.step_dir, size) for r, m, v, s in done], args.jobs)
+    elif not args.report_only:
         pl.run_jobs([(r, m, v, s, args.iters, args.every, args.max_iters, args.work_dir, size, args.min_scores)
                      for r, m, v in runs for s in args.seeds], args.jobs)
     if args.report:
-        claims.score_finished(runs, args.seeds, args.work_dir, args.max_iters, size, args.jobs)
-        report = pl.write_report(runs, args.seeds, args.work_dir, args.plots_dir, args.max_iters,
-                                 ' '.join(argv if argv is not None else sys.argv[1:]), args.tag)
+        work_dir = args.step_dir if stepped else args.work_dir
+        claims.score_finished(runs, args.seeds, work_dir, args.max_iters, size, args.jobs)
+        report = pl.write_report(runs, args.seeds, work_dir, args.plots_dir, args.max_iters, 'python '
+                                 + ' '.join(['benchmarks/plateau.py'] + (argv if argv is not None else sys.argv[1:])),
+                                 args.tag + ('_lr_step' if stepped else ''))
+        title = 'The paper\'s claims at a plateau: learning curves'
+        if stepped:
+            title = f'After the plateau, the lr x {args.lr_step:g} for {args.step_iters} iterations'
+            report = '\n'.join(['## AP at the plateau and after the lr step', ''] + lr_step.step_table(
+                runs, args.seeds, args.work_dir, args.step_dir)) + '\n' + report
         os.makedirs(osp.dirname(osp.abspath(args.report)), exist_ok=True)
         with open(args.report, 'w') as f:
-            f.write('# The paper\'s claims at a plateau: learning curves\n\n' + report + '\n')
+            f.write(f'# {title}\n\n' + report + '\n')
         print(report)
 
 

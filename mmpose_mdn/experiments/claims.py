@@ -182,8 +182,8 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
 
 
 def finished(state: dict, max_iters: int) -> bool:
-    """Whether a run is done: plateaued, or trained to ``max_iters``."""
-    return bool(state.get('plateaued')) or state.get('iters', 0) >= max_iters
+    """Whether a run is done: plateaued, trained to ``max_iters``, or a finished lr step (:mod:`.lr_step`)."""
+    return bool(state.get('plateaued') or state.get('finished')) or state.get('iters', 0) >= max_iters
 
 
 def seed_values(work: str, mode: str) -> Optional[dict]:
@@ -277,13 +277,8 @@ def score_finished(runs: Sequence[tuple], seeds: Sequence[int], work_dir: str, m
     """:func:`final_scores` of every finished run of ``runs`` ((regime, model, recipe)) and ``seeds``, ``workers`` at
     a time (:func:`~mmpose_mdn.experiments.processes.run_jobs`)."""
     from . import processes
-    from .plateau import run_dir
-    jobs = []
-    for regime, model, recipe in runs:
-        for seed in seeds:
-            path = osp.join(run_dir(work_dir, regime, model, recipe, seed), 'state.json')
-            if osp.exists(path) and finished(json.load(open(path)), max_iters):
-                jobs.append((regime, model, recipe, seed, work_dir, size))
+    jobs = [(regime, model, recipe, seed, work_dir, size) for regime, model, recipe in runs for seed in seeds
+            if finished_run(work_dir, regime, model, recipe, seed, max_iters)]
     for _ in processes.run_jobs(final_scores_job, jobs, workers):
         pass
 
@@ -301,3 +296,9 @@ def _folder(work_dir: str, run: tuple, seed: int) -> str:
 def _finished(work_dir: str, run: tuple, seed: int, max_iters: int) -> bool:
     path = osp.join(_folder(work_dir, run, seed), 'state.json')
     return osp.exists(path) and finished(json.load(open(path)), max_iters)
+
+
+def finished_run(work_dir: str, regime: str, model: str, recipe: str, seed: int, max_iters: int) -> bool:
+    """Whether the run (regime, model, recipe, seed) in ``work_dir`` has finished (:func:`finished`)."""
+    from .plateau import run_name
+    return _finished(work_dir, (regime, run_name(model, recipe)), seed, max_iters)

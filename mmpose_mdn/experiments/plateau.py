@@ -99,25 +99,15 @@ def train_until_plateau(job: tuple) -> str:
     from mmengine.runner import Runner
 
     import mmpose_mdn  # noqa: F401
-
-    from .scoring import score_checkpoint
     work = run_dir(work_dir, regime, model, recipe, seed)
     os.makedirs(work, exist_ok=True)
     cfg, ipe = build_cfg(regime, model, recipe, seed, every, work, size)
-    scoring = dict(on=cfg, off=copy.deepcopy(cfg))  # refinement on: every evaluator; off: CocoMetric only
-    scoring['off'].test_evaluator = cfg.test_evaluator[:1]
+    scoring = scoring_cfgs(cfg)
     scores_file, state_file = osp.join(work, 'scores.json'), osp.join(work, 'state.json')
     scores = json.load(open(scores_file)) if osp.exists(scores_file) else {}
     state = json.load(open(state_file)) if osp.exists(state_file) else dict(iters=0, train_s=0.0)
     while True:
-        for it in range(every, state['iters'] + 1, every):  # every checkpoint trained so far, scored once
-            for mode in ('on', 'off'):
-                if f'{it}/{mode}' not in scores:
-                    scores[f'{it}/{mode}'] = score_checkpoint(
-                        scoring[mode], osp.join(work, f'epoch_{it // ipe}.pth'), mode == 'on',
-                        f'score_{it}_{mode}_{time.time_ns()}')
-                    with open(scores_file, 'w') as f:
-                        json.dump(scores, f, indent=1)
+        score_missing(scoring, work, ipe, range(every, state['iters'] + 1, every), scores)
         state.update(run_state(scores, min_scores))
         with open(state_file, 'w') as f:
             json.dump(state, f, indent=1)
@@ -133,6 +123,27 @@ def train_until_plateau(job: tuple) -> str:
     return work
 
 
+def scoring_cfgs(cfg) -> dict:
+    """The run's scoring configs: refinement ``on`` with every evaluator, ``off`` with CocoMetric only."""
+    scoring = dict(on=cfg, off=copy.deepcopy(cfg))
+    scoring['off'].test_evaluator = cfg.test_evaluator[:1]
+    return scoring
+
+
+def score_missing(scoring: dict, work: str, ipe: int, iterations, scores: dict) -> None:
+    """Score the checkpoint of each of ``iterations`` with refinement on and off (:func:`scoring_cfgs`) where
+    ``scores`` lacks it, into ``scores`` and ``work/scores.json`` after each score (an interrupted run loses none)."""
+    from .scoring import score_checkpoint
+    for it in iterations:
+        for mode in ('on', 'off'):
+            if f'{it}/{mode}' not in scores:
+                scores[f'{it}/{mode}'] = score_checkpoint(
+                    scoring[mode], osp.join(work, f'epoch_{it // ipe}.pth'), mode == 'on',
+                    f'score_{it}_{mode}_{time.time_ns()}')
+                with open(osp.join(work, 'scores.json'), 'w') as f:
+                    json.dump(scores, f, indent=1)
+
+
 def run_jobs(jobs: list, workers: int) -> None:
     """:func:`train_until_plateau` each job, ``workers`` at a time in spawned processes, or in this process for one
     worker; one torch thread a run (:func:`~mmpose_mdn.experiments.processes.run_jobs`)."""
@@ -143,7 +154,8 @@ def run_jobs(jobs: list, workers: int) -> None:
 
 def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_iters: int, command: str = '',
                  tag: str = '') -> str:
-    """The report (Markdown) of the cached ``runs`` ((regime, model, recipe) triples) over ``seeds``: the table of
+    """The report (Markdown; ``command`` the one that made it) of the cached ``runs`` ((regime, model, recipe)
+    triples) over ``seeds`` in ``work_dir`` (the plateau's, or stepped runs' of :mod:`.lr_step`): the table of
     the paper's claims whose runs are all among ``runs`` (:func:`~.claims.claims_table`), then per regime the
     curves of AP (refinement on and off) and of the hidden people's left/right order (mean ± std over the seeds at
     the iterations every seed has; each seed's curve to its end, thin), and a table at each run's last score; the
@@ -156,8 +168,7 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
     from mmpose_mdn.evaluation.learning_curves import curve_stats
 
     from .claims import CLAIMS, claims_table
-    lines = [f'Command: `python benchmarks/plateau.py {command}`', '', f'Seeds {seeds}; CPU, one torch thread a run.',
-             '']
+    lines = [f'Command: `{command}`', '', f'Seeds {seeds}; CPU, one torch thread a run.', '']
     names = {(r, run_name(m, v)) for r, m, v in runs}
     claims = [c for c in CLAIMS if {c.x, c.y or c.x} <= names]
     if claims:
@@ -195,7 +206,8 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
                 values = [x for x in values if x == x]
                 return f'{np.mean(values):.3f} ± {np.std(values):.3f}' if values else '–'
             lines.append(f'| {name} | {len(scores)} | ' + ', '.join(str(max(curve(v))) for v in scores.values())
-                         + ' | ' + ', '.join('yes' if s.get('plateaued') else 'no' for s in states) + ' | '
+                         + ' | ' + ', '.join('yes' if s.get('plateaued') else (f'lr step at {s["from"]}' if 'from' in s else 'no')
+                                     for s in states) + ' | '
                          + ', '.join(f'{s["rise"]["on"]:.3f} / {s["rise"]["off"]:.3f}' for s in states
                                      if s.get('rise') is not None) + ' | '
                          + cell([m['coco/AP'] for m in last]) + ' | ' + cell([m['coco/AP'] for m in last_off])

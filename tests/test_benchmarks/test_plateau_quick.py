@@ -2,12 +2,15 @@
 checkpoint scored with refinement on (AP and the viewpoint metrics) and off, the last one with the claims' scores
 for the report (flip test; the order of the hidden people on fresh scenes; the AP without the third component's
 people, from dumped predictions checked against CocoMetric); the same run stopped while scoring scores what is
-missing, continued to a longer cap resumes from its checkpoint, and a cached run trains nothing."""
+missing, continued to a longer cap resumes from its checkpoint, and a cached run trains nothing; then the finished run
+continued after a final lr step (``--lr-step``), Adam's moments and the iteration count kept."""
 import json
 
 import pytest
+import torch
 
 from conftest import load_script
+from mmpose_mdn.experiments import lr_step
 
 plateau = load_script('benchmarks/plateau.py')  # the command line
 pl = plateau.pl  # mmpose_mdn.experiments.plateau
@@ -49,6 +52,39 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     mtime = (run / 'scores.json').stat().st_mtime_ns
     plateau.main(args[:-4])  # cached: nothing trained or scored again (and no report)
     assert (run / 'scores.json').stat().st_mtime_ns == mtime
+    # a final lr step: the finished run (6 iterations, the quick cap 4) continued 4 iterations at its lr x 0.1
+    step_args = args[:-4] + ['--lr-step', '0.1', '--step-dir', str(tmp_path / 'step'), '--report',
+                             str(tmp_path / 'step.md'), '--plots-dir', str(tmp_path / 'plots')]
+    plateau.main(step_args)
+    stepped = tmp_path / 'step' / 'ambiguous' / 'MDN3_start' / 'seed7'
+    plateau_ckpt = torch.load(run / 'epoch_3.pth', weights_only=False)
+    lr = plateau_ckpt['optimizer']['param_groups'][0]['lr']
+    copied = torch.load(stepped / 'epoch_3.pth', weights_only=False)
+    assert [g['lr'] for g in copied['optimizer']['param_groups']] == [0.1 * lr]
+    last = torch.load(stepped / 'epoch_5.pth', weights_only=False)
+    # the quick run is still in its 50-iteration warm-up, which goes on scaling the stepped lr (x 1.35 from 6 to 10)
+    assert 0.1 * lr < last['optimizer']['param_groups'][0]['lr'] < 0.2 * lr
+    assert last['meta']['iter'] == 10  # the iteration count goes on
+    adam = last['optimizer']['state'][0]
+    assert float(adam['step']) == 10 == float(plateau_ckpt['optimizer']['state'][0]['step']) + 4  # moments kept
+    assert any('Auto resumed from the latest checkpoint' in f.read_text() for f in stepped.glob('*/*.log'))
+    step_scores = json.loads((stepped / 'scores.json').read_text())
+    assert sorted(step_scores) == ['10/off', '10/on', '6/off', '6/on', '8/off', '8/on']
+    assert step_scores['6/on'] == continued['6/on']  # the curve starts at the plateau's last score
+    state = json.loads((stepped / 'state.json').read_text())
+    assert state['from'] == 6 and state['iters'] == 10 and state['finished'] and state['factor'] == 0.1
+    assert json.loads((stepped / 'claims.json').read_text())['iters'] == 10
+    step_report = (tmp_path / 'step.md').read_text()
+    assert '| ambiguous | MDN3_start | 7 | 6 + 4 |' in step_report and 'lr step at 6' in step_report
+    assert (tmp_path / 'plots' / 'plateau_ambiguous_lr_step.png').stat().st_size > 0
+    mtime = (stepped / 'scores.json').stat().st_mtime_ns
+    plateau.main(step_args[:-4])  # cached
+    assert (stepped / 'scores.json').stat().st_mtime_ns == mtime
+    with pytest.raises(RuntimeError, match='stepped at iteration 6 with lr x 0.1, not at 6 with x 0.5'):
+        plateau.main(step_args[:-4] + ['--lr-step', '0.5'])
+    with pytest.raises(RuntimeError, match=f'{run}: the plateau run has not finished'):
+        lr_step.train_lr_step(('ambiguous', 'MDN3', 'start', 7, 4, 2, 0.1, str(tmp_path / 'work'), 100,
+                               str(tmp_path / 'step2'), 'quick'))
 
 
 def test_a_run_has_plateaued_when_both_curves_have():

@@ -1,0 +1,127 @@
+"""A final learning-rate step after the plateau: do the plateau's rankings hold once the lr is divided, as the
+paper's schedule divides it near its end? The plateau runs (:mod:`.plateau`) keep a constant lr so that they can be
+continued; this experiment is the step they leave out.
+
+A stepped run continues a finished plateau run from its last checkpoint (iteration P) for ``iters`` iterations with
+the lr x ``factor``: the checkpoint is copied with every parameter group's lr multiplied (:func:`stepped_checkpoint`)
+and resumed, so Adam's moments, the iteration count and the data order go on as the plateau run's would. Every
+``every`` iterations its checkpoint is scored as the plateau's are (refinement on and off). Its folder mirrors the
+plateau run's under another work dir (``<step_dir>/<regime>/<run>/seed<S>``, the scenes shared through a link
+``<step_dir>/data``) with the same files: ``scores.json`` from the plateau's last score on, ``state.json``
+(``from``: P, ``factor``, ``finished``), the checkpoints. So the claims table and the report
+(:func:`.plateau.write_report`) read a stepped work dir as they read the plateau's. Cached and resumable.
+"""
+import json
+import os
+import os.path as osp
+import time
+from typing import List, Sequence
+
+from .plateau import build_cfg, curve, run_dir, score_missing, scoring_cfgs
+
+
+def stepped_checkpoint(src: str, dst: str, factor: float) -> List[float]:
+    """Copy the mmengine checkpoint ``src`` to ``dst`` with the lr of each of its optimizer's parameter groups
+    multiplied by ``factor``; returns the new lrs."""
+    import torch
+
+    from mmpose_mdn.utils import load_local_checkpoint
+    checkpoint = load_local_checkpoint(src, map_location='cpu')
+    groups = checkpoint['optimizer']['param_groups']
+    for group in groups:
+        group['lr'] *= factor
+    torch.save(checkpoint, dst)
+    return [group['lr'] for group in groups]
+
+
+def plateau_end(plateau_dir: str, regime: str, model: str, recipe: str, seed: int, max_iters: int) -> int:
+    """The last scored iteration of a finished plateau run (plateaued, or at ``max_iters``); a clear error naming its
+    folder otherwise."""
+    from .claims import finished
+    work = run_dir(plateau_dir, regime, model, recipe, seed)
+    state_file = osp.join(work, 'state.json')
+    if not osp.exists(state_file) or not finished(json.load(open(state_file)), max_iters):
+        raise RuntimeError(f'{work}: the plateau run has not finished (state.json: not plateaued, below '
+                           f'{max_iters} iterations, or missing); train it first (benchmarks/plateau.py)')
+    return max(curve(json.load(open(osp.join(work, 'scores.json')))))
+
+
+def train_lr_step(job: tuple) -> str:
+    """One stepped run (regime, model, recipe, seed, iters, every, factor, plateau_dir, max_iters, step_dir, size):
+    the finished plateau run's last checkpoint, its lr x ``factor``, trained ``iters`` more iterations, a score
+    every ``every``; returns the stepped run's folder. A stopped run resumes; a finished one trains nothing."""
+    from mmengine.runner import Runner
+
+    import mmpose_mdn  # noqa: F401
+    regime, model, recipe, seed, iters, every, factor, plateau_dir, max_iters, step_dir, size = job
+    start = plateau_end(plateau_dir, regime, model, recipe, seed, max_iters)
+    source = run_dir(plateau_dir, regime, model, recipe, seed)
+    work = run_dir(step_dir, regime, model, recipe, seed)
+    os.makedirs(work, exist_ok=True)
+    data = osp.join(step_dir, 'data')
+    if not osp.exists(data):
+        os.symlink(osp.abspath(osp.join(plateau_dir, 'data')), data)
+    cfg, ipe = build_cfg(regime, model, recipe, seed, every, work, size)
+    state_file = osp.join(work, 'state.json')
+    state = json.load(open(state_file)) if osp.exists(state_file) else {}
+    if state and (state['from'], state['factor']) != (start, factor):
+        raise RuntimeError(f'{work}: stepped at iteration {state["from"]} with lr x {state["factor"]}, not at '
+                           f'{start} with x {factor}: use another step dir')
+    if not state:
+        name = f'epoch_{start // ipe}.pth'
+        lrs = stepped_checkpoint(osp.join(source, name), osp.join(work, name), factor)
+        with open(osp.join(work, 'last_checkpoint'), 'w') as f:
+            f.write(osp.join(work, name))
+        scores = json.load(open(osp.join(source, 'scores.json')))
+        with open(osp.join(work, 'scores.json'), 'w') as f:  # the curve starts at the plateau's last score
+            json.dump({k: v for k, v in scores.items() if int(k.split('/')[0]) == start}, f, indent=1)
+        state = {'from': start, 'factor': factor, 'lr': lrs, 'iters': start, 'train_s': 0.0, 'finished': False}
+        with open(state_file, 'w') as f:
+            json.dump(state, f, indent=1)
+    if state['iters'] < start + iters:
+        run_cfg = build_cfg(regime, model, recipe, seed, every, work, size)[0]
+        run_cfg.train_cfg.max_epochs = (start + iters) // ipe
+        run_cfg.resume = True
+        started = time.time()
+        Runner.from_cfg(run_cfg).train()
+        state.update(iters=start + iters, train_s=state['train_s'] + time.time() - started)
+        with open(state_file, 'w') as f:
+            json.dump(state, f, indent=1)
+    scores = json.load(open(osp.join(work, 'scores.json')))
+    score_missing(scoring_cfgs(cfg), work, ipe, range(start + every, start + iters + 1, every), scores)
+    state['finished'] = True
+    with open(state_file, 'w') as f:
+        json.dump(state, f, indent=1)
+    return work
+
+
+def run_jobs(jobs: list, workers: int) -> None:
+    """:func:`train_lr_step` each job, ``workers`` at a time (:func:`~mmpose_mdn.experiments.processes.run_jobs`)."""
+    from . import processes
+    for _, work in processes.run_jobs(train_lr_step, jobs, workers):
+        print(f'[{time.strftime("%H:%M:%S")}] done {work}', flush=True)
+
+
+def step_table(runs: Sequence[tuple], seeds: Sequence[int], plateau_dir: str, step_dir: str) -> List[str]:
+    """Markdown lines: for each stepped run of ``runs`` ((regime, model, recipe)) and seed, the AP with refinement
+    on and off at the plateau's last score and after the step (its last score), and the change."""
+    from mmpose_mdn.evaluation.report import markdown_table
+
+    from .plateau import run_name
+    rows = []
+    for regime, model, recipe in runs:
+        for seed in seeds:
+            path = osp.join(run_dir(step_dir, regime, model, recipe, seed), 'state.json')
+            state = json.load(open(path)) if osp.exists(path) else {}
+            if not state.get('finished'):
+                continue
+            scores = json.load(open(osp.join(osp.dirname(path), 'scores.json')))
+            cells = []
+            for mode in ('on', 'off'):
+                c = curve(scores, mode=mode)
+                before, after = c[state['from']], c[max(c)]
+                cells.append(f'{before:.3f} → {after:.3f} ({after - before:+.3f})')
+            rows.append([regime, run_name(model, recipe), str(seed), f'{state["from"]} + {max(c) - state["from"]}',
+                         *cells])
+    return markdown_table(['regime', 'run', 'seed', 'iterations: plateau + step', 'AP, refinement on',
+                           'AP, refinement off'], rows)
