@@ -9,7 +9,9 @@ The checks here, all on arrays of matched predictions and ground truth:
 - the OKS COCO would give a Gaussian error has the closed-form mean :func:`expected_oks`, a confidence to compare
   with the realised :func:`person_oks` (:func:`reliability`);
 - one temperature rescales sigma (:func:`fit_sigma_temperature`), another the mixing weights
-  (:func:`fit_pi_temperature` against the :func:`nearest_component`), both by maximum likelihood.
+  (:func:`fit_pi_temperature` against the :func:`nearest_component`), both by maximum likelihood; one temperature
+  per keypoint (:func:`fit_keypoint_temperatures`) is what the shared sigma lacks where the model's errors are not
+  proportional to the dataset's v_k.
 """
 from dataclasses import dataclass
 from typing import Sequence, Tuple
@@ -66,22 +68,32 @@ def ellipse_coverage(z: ArrayLike, radii: ArrayLike = (1, 2, 3)) -> np.ndarray:
     return (r2[:, None] <= np.square(radii)[None]).mean(0)
 
 
-def expected_oks(sigmas: ArrayLike, areas: ArrayLike) -> np.ndarray:
+def expected_oks(sigmas: ArrayLike, areas: ArrayLike, keypoint_temperatures: ArrayLike = None,
+                 visible: ArrayLike = None) -> np.ndarray:
     """(N,) E[OKS] of a person whose keypoint errors are Gaussian, dx ~ N(0, (sigma_x v_k)^2), dy ~ N(0, (sigma_y
     v_k)^2):
 
         OKS_k = exp(-(dx^2 + dy^2) / (8 A v_k^2)) and E[exp(-a x^2)] = (1 + 2 a s^2)^(-1/2) for x ~ N(0, s^2), so
         E[OKS_k] = [(1 + sigma_x^2 / (4A)) (1 + sigma_y^2 / (4A))]^(-1/2),
 
-    the same for every keypoint k and hence for the mean over any labelled ones.
+    the same for every keypoint k and hence for the mean over any labelled ones. With per-keypoint temperatures t_k
+    (keypoint k's spread sigma v_k t_k) E[OKS_k] has sigma t_k in place of sigma, and the person's is the mean over
+    its labelled keypoints (``visible`` > 0; NaN where none).
 
     Args:
         sigmas: (N, 2) predicted scale (sigma_x, sigma_y), image pixels
         areas: (N,) ground-truth areas A, square pixels (COCOeval adds :data:`AREA_EPS`)
+        keypoint_temperatures: (K,) t_k, optional; with it ``visible`` (N, K)
     """
     areas = np.asarray(areas, dtype=np.float64)[:, None] + AREA_EPS
-    ratio = np.square(np.asarray(sigmas, dtype=np.float64)) / (4 * areas)
-    return np.prod(1 + ratio, axis=-1) ** -0.5
+    if keypoint_temperatures is None:
+        ratio = np.square(np.asarray(sigmas, dtype=np.float64)) / (4 * areas)
+        return np.prod(1 + ratio, axis=-1) ** -0.5
+    scale = np.asarray(sigmas, dtype=np.float64)[:, None, :] * np.asarray(keypoint_temperatures)[:, None]
+    per_keypoint = np.prod(1 + np.square(scale) / (4 * areas[..., None]), axis=-1) ** -0.5  # (N, K)
+    labelled = np.asarray(visible) > 0
+    count = labelled.sum(-1)
+    return np.where(count > 0, np.where(labelled, per_keypoint, 0).sum(-1) / np.maximum(count, 1), np.nan)
 
 
 def person_oks(keypoints: ArrayLike, gt_keypoints: ArrayLike, visible: ArrayLike, areas: ArrayLike,
@@ -156,6 +168,19 @@ def fit_sigma_temperature(z: ArrayLike) -> float:
     if not len(z):
         raise ValueError('fit_sigma_temperature needs at least one labelled keypoint')
     return float(np.sqrt(np.mean(np.square(z))))
+
+
+def fit_keypoint_temperatures(z: ArrayLike) -> np.ndarray:
+    """(K,) one :func:`fit_sigma_temperature` per keypoint of z (N, K, 2): t_k^2 = the mean z^2 over keypoint k's
+    labelled entries (both axes); 1 for a keypoint labelled nowhere. The calibrated spread of keypoint k is
+    sigma v_k t_k: the dataset's v_k replaced by the model's own per-keypoint scale."""
+    z = np.asarray(z, dtype=np.float64)
+    labelled = ~np.isnan(z)
+    if not labelled.any():
+        raise ValueError('fit_keypoint_temperatures needs at least one labelled keypoint')
+    count = labelled.sum((0, 2))
+    squares = np.where(labelled, np.square(z), 0).sum((0, 2))
+    return np.where(count > 0, np.sqrt(squares / np.maximum(count, 1)), 1.0)
 
 
 def temper_pi(log_pi: ArrayLike, temperature: float) -> np.ndarray:

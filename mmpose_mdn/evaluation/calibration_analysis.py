@@ -11,16 +11,17 @@ What :func:`calibration_analysis` returns (``analysis.json``'s ``calibration``):
                                  of the normalised errors (1 where calibrated), expected_oks: reliability of the
                                  expected against the realised OKS
     pi (MDN)                     reliability of the chosen component's pi against it being the nearest
-    temperatures                 the sigma and pi temperatures in force (1: as predicted)
+    temperatures                 the sigma and pi temperatures in force (1: as predicted), and the per-keypoint ones
+                                 where measured
 """
 from dataclasses import asdict
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .calibration import (ellipse_coverage, expected_oks, fit_pi_temperature, fit_sigma_temperature,
-                          gaussian_coverage, nearest_component, normalised_errors, oks_areas, person_oks, reliability,
-                          temper_pi)
+from .calibration import (ellipse_coverage, expected_oks, fit_keypoint_temperatures, fit_pi_temperature,
+                          fit_sigma_temperature, gaussian_coverage, nearest_component, normalised_errors, oks_areas,
+                          person_oks, reliability, temper_pi)
 from .predictions import Predictions
 
 RADII = (1, 2, 3)
@@ -60,10 +61,12 @@ class CalibrationData:
     def has_sigma(self) -> bool:
         return 'sigmas' in self.fields
 
-    def errors(self, sigma_temperature: float = 1.0) -> np.ndarray:
-        """(P, K, 2) normalised errors of the matched people with sigma x ``sigma_temperature``."""
+    def errors(self, sigma_temperature: float = 1.0, keypoint_temperatures=None) -> np.ndarray:
+        """(P, K, 2) normalised errors of the matched people with sigma x ``sigma_temperature`` (and keypoint k's
+        spread x ``keypoint_temperatures[k]``)."""
+        per_keypoint = 1.0 if keypoint_temperatures is None else np.asarray(keypoint_temperatures)
         return normalised_errors(self.fields['keypoints'], self.gt, self.visible,
-                                 self.fields['sigmas'] * sigma_temperature, self.keypoint_sigmas)
+                                 self.fields['sigmas'] * sigma_temperature, self.keypoint_sigmas * per_keypoint)
 
     def chosen_pi(self, pi_temperature: float = 1.0) -> np.ndarray:
         """(P,) the chosen component's pi, tempered."""
@@ -83,6 +86,11 @@ class CalibrationData:
             out['pi_temperature'] = fit_pi_temperature(
                 np.log(np.clip(self.fields['mixture_probs'], 1e-12, None)), self.nearest)
         return out
+
+    def fit_keypoint_temperatures(self) -> List[float]:
+        """One sigma temperature per keypoint (:func:`~.calibration.fit_keypoint_temperatures`): what one shared
+        temperature cannot do where the errors are not proportional to v_k. Measured, not applied at test time."""
+        return fit_keypoint_temperatures(self.errors()).tolist()
 
 
 def best_oks(preds: Predictions, data: dict, gt_keypoints: np.ndarray, keypoint_sigmas: np.ndarray,
@@ -116,21 +124,23 @@ def calibration_analysis(cal: CalibrationData, person_scores: np.ndarray, best: 
                          groups: Dict[str, Sequence[int]], temperatures: Optional[Dict[str, float]] = None,
                          bins: int = 15) -> dict:
     """The calibration of ``cal``'s predictions with ``temperatures`` (``sigma_temperature``, ``pi_temperature``;
-    default 1) applied; ``person_scores`` (D,) and ``best`` (D,) (:func:`best_oks`) are every prediction's."""
+    default 1; ``keypoint_temperatures`` (K,), optional) applied; ``person_scores`` (D,) and ``best`` (D,)
+    (:func:`best_oks`) are every prediction's."""
     t = {'sigma_temperature': 1.0, 'pi_temperature': 1.0, **(temperatures or {})}
+    per_keypoint = t.get('keypoint_temperatures')
     out = dict(matched=len(cal.rows), temperatures=t)
     if len(person_scores):
         out['person_score'] = _reliability(person_scores, best, bins)
     if not len(cal.rows):
         return out
     if cal.has_sigma:
-        z = cal.errors(t['sigma_temperature'])
+        z = cal.errors(t['sigma_temperature'], per_keypoint)
         out['sigma'] = dict(
             radii=list(RADII), gaussian=gaussian_coverage(np.array(RADII)).tolist(),
             coverage={g: ellipse_coverage(z[:, list(ids)], RADII).tolist() for g, ids in groups.items()},
             rms={g: np.sqrt(np.nanmean(z[:, list(ids)] ** 2, axis=(0, 1))).tolist() for g, ids in groups.items()},
-            expected_oks=_reliability(expected_oks(cal.fields['sigmas'] * t['sigma_temperature'], cal.areas),
-                                      cal.realised, bins))
+            expected_oks=_reliability(expected_oks(cal.fields['sigmas'] * t['sigma_temperature'], cal.areas,
+                                                   per_keypoint, cal.visible), cal.realised, bins))
     if cal.nearest is not None:
         chosen_is_nearest = (cal.fields['components'] == cal.nearest).astype(np.float64)
         out['pi'] = _reliability(cal.chosen_pi(t['pi_temperature']), chosen_is_nearest, bins)

@@ -12,7 +12,8 @@ What the analysis returns (``analysis.json``)::
                                     matched people per (face visible, occluded) x component and their agreement
     calibration                     before (as predicted), after (with ``temperatures``, where given): the
                                     person score's, sigma's and pi's calibration (:mod:`.calibration_analysis`);
-                                    fitted: the temperatures a fit on this file gives (MDN with sigmas)
+                                    fitted: the temperatures a fit on this file gives (MDN with sigmas);
+                                    keypoint_temperatures: one per keypoint (measured, not a test_cfg field)
     note                            L1 models: why the component analyses are absent
 """
 import hashlib
@@ -162,6 +163,7 @@ class MDNAnalysis:
             out['after'] = calibration_analysis(cal, person_scores, best, self.groups, self.temperatures)
         if cal.has_sigma and len(cal.rows):
             out['fitted'] = cal.fit_temperatures()
+            out['keypoint_temperatures'] = cal.fit_keypoint_temperatures()
         return out
 
     def component_statistics(self, preds: Predictions, full, match: np.ndarray, is_person: np.ndarray) -> dict:

@@ -142,6 +142,10 @@ def calibration_lines(cal: dict) -> list:
         lines += ['Temperatures a fit on this file gives (apply them to another split: `tools/analysis/'
                   'mdn_analysis.py --fit-out`, then `--temperatures`): ' + ', '.join(
                       f'{k} {v:.3g}' for k, v in cal['fitted'].items()), '']
+    if 'keypoint_temperatures' in cal:
+        lines += ['One temperature per keypoint, in the dataset\'s keypoint order (measured only: where these differ, '
+                  'one shared temperature cannot calibrate every keypoint): '
+                  + ', '.join(f'{v:.2f}' for v in cal['keypoint_temperatures']), '']
     return lines
 
 

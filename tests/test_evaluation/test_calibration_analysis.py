@@ -82,6 +82,32 @@ def test_known_gaussian_errors_are_found_and_calibrated():
     assert before['person_score']['count'][13] == n  # every score is 0.9
 
 
+def test_keypoint_temperatures_calibrate_errors_one_temperature_cannot():
+    """600 people whose keypoint k errs s_k times the predicted sigma v_k (s from 0.3 to 2): the shared temperature
+    leaves the 1-sigma coverage off the Gaussian's; the per-keypoint temperatures recover s and, applied, bring the
+    coverage and the expected OKS's calibration error in line."""
+    rng = np.random.default_rng(3)
+    n, s = 600, np.linspace(0.3, 2.0, K)
+    pred = rng.uniform(200, 800, (n, K, 2))
+    sigmas = rng.uniform(20, 80, (n, 2))
+    gt = np.concatenate([pred + rng.normal(size=(n, K, 2)) * s[:, None] * sigmas[:, None] * V[:, None],
+                         np.ones((n, K, 1))], -1)
+    preds = mdn_predictions(np.arange(n) + 1, pred, sigmas, np.tile([0.8, 0.2], (n, 1)), far=np.array([300., 0.]))
+    cal = CalibrationData(preds, dataset(gt, rng.uniform(2e3, 2e4, n), np.arange(n) + 1), gt, V, np.arange(n) + 1)
+    t = np.array(cal.fit_keypoint_temperatures())
+    np.testing.assert_allclose(t, s, rtol=4.5 / np.sqrt(2 * 2 * n))
+    scores, best = preds.fields['bbox_scores'], np.zeros(n)
+    shared = calibration_analysis(cal, scores, best, GROUPS, cal.fit_temperatures())
+    per_keypoint = calibration_analysis(cal, scores, best, GROUPS, dict(keypoint_temperatures=t.tolist()))
+    gauss = gaussian_coverage(np.array([1., 2.]))
+    tol = 4.5 * np.sqrt(gauss * (1 - gauss) / (n * K))
+    assert abs(shared['sigma']['coverage']['All'][0] - gauss[0]) > 5 * tol[0]
+    assert np.all(np.abs(np.array(per_keypoint['sigma']['coverage']['All'][:2]) - gauss) < tol)
+    np.testing.assert_allclose(per_keypoint['sigma']['rms']['All'], 1, rtol=0.05)
+    assert per_keypoint['sigma']['expected_oks']['ece'] < shared['sigma']['expected_oks']['ece']
+    assert per_keypoint['sigma']['expected_oks']['ece'] < 0.03
+
+
 def test_best_oks_is_xtcocotools_highest_oks_per_prediction():
     """Two images of two people each; three predictions per image (near the first person, near the second, far
     from both): each one's highest OKS against its image's people, as COCOeval computes the OKS."""
