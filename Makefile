@@ -4,7 +4,8 @@
 # make demo: the viewpoint benchmark (L1 vs MDN1/2/3 on synthetic front/back people, 9.1 min on 2 cores),
 #            report in work_dirs/viewpoint_benchmark/report.md; make demo-quick: its ~1 minute CI variant
 # make plateau: the claims table at the plateau (33 runs, about 20-25 core-hours on this 2-core machine; cached and
-#            resumable, so run it again to continue), report in benchmarks/results/plateau.md
+#            resumable, so run it again to continue), report in benchmarks/results/plateau.md; then each finished run
+#            continued 2000 iterations after a final lr step (x 0.1), report in benchmarks/results/plateau_lr_step.md
 PY := .venv/bin/python
 SEEDS ?= 0
 
@@ -32,3 +33,5 @@ demo-quick: install
 plateau: install
 	OMP_NUM_THREADS=1 $(PY) benchmarks/plateau.py --claims --seeds 101 102 103 --iters 2000 --every 1000 \
 	    --max-iters 16000 --min-scores 8 --jobs 2 --report benchmarks/results/plateau.md
+	OMP_NUM_THREADS=1 $(PY) benchmarks/plateau.py --claims --seeds 101 102 103 --max-iters 16000 --lr-step 0.1 \
+	    --step-iters 2000 --step-every 500 --jobs 2 --report benchmarks/results/plateau_lr_step.md

@@ -80,7 +80,7 @@ def main(argv=None):
         claims.score_finished(runs, args.seeds, work_dir, args.max_iters, size, args.jobs)
         report = pl.write_report(runs, args.seeds, work_dir, args.plots_dir, args.max_iters, 'python '
                                  + ' '.join(['benchmarks/plateau.py'] + (argv if argv is not None else sys.argv[1:])),
-                                 args.tag + ('_lr_step' if stepped else ''))
+                                 args.tag + ('_lr_step' if stepped else ''), tail=not stepped)
         title = 'The paper\'s claims at a plateau: learning curves'
         if stepped:
             title = f'After the plateau, the lr x {args.lr_step:g} for {args.step_iters} iterations'

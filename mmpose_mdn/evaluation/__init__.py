@@ -22,7 +22,7 @@ from .component_statistics import assignment_agreement, component_counts, compon
 from .gt_displacement import displaced_ground_truth
 from .keypoint_ap import STATS, KeypointAP, KeypointResults, load_keypoint_annotations, matched_annotations
 from .keypoint_groups import KEYPOINT_GROUPS, group_keypoint_ids
-from .learning_curves import curve_stats, meets_ratio, plateau_rise, plateaued, ratio_to_reference
+from .learning_curves import curve_stats, meets_ratio, plateau_rise, plateaued, ratio_to_reference, tail_mean
 from .mdn_analysis import MDNAnalysis
 from .predictions import Predictions
 from .report import analysis_scalars, markdown_report, write_report
@@ -35,4 +35,4 @@ __all__ = ['KEYPOINT_GROUPS', 'STATS', 'SUBSETS', 'CalibrationData', 'KeypointAP
            'assignment_agreement', 'component_ablations', 'component_counts', 'component_shares', 'curve_stats',
            'displaced_ground_truth', 'face_visible', 'group_keypoint_ids',
            'load_keypoint_annotations', 'markdown_report', 'matched_annotations', 'meets_ratio', 'plateau_rise',
-           'plateaued', 'ratio_to_reference', 'subset_visibility', 'write_report']
+           'plateaued', 'ratio_to_reference', 'subset_visibility', 'tail_mean', 'write_report']

@@ -49,13 +49,25 @@ def plateau_rise(curve: Curve, fraction: float = 0.25) -> float:
     """How much AP rose over the last ``fraction`` of the run: the least-squares slope of AP against iteration over
     the scores at iterations >= (1 - ``fraction``) x the last (at least the last two), times the span they cover.
     A straight fit, so that one noisy score neither hides nor fakes a rise."""
-    iters = np.array(sorted(curve), dtype=np.float64)
-    if len(iters) < 2:
-        raise ValueError(f'plateau_rise needs at least two scores, got {len(iters)}')
-    tail = iters[iters >= (1 - fraction) * iters[-1]]
-    tail = tail if len(tail) >= 2 else iters[-2:]
+    if len(curve) < 2:
+        raise ValueError(f'plateau_rise needs at least two scores, got {len(curve)}')
+    tail = last_fraction(curve, fraction)
     slope = np.polyfit(tail, [curve[int(i)] for i in tail], 1)[0]
     return float(slope * (tail[-1] - tail[0]))
+
+
+def last_fraction(curve: Curve, fraction: float = 0.25) -> np.ndarray:
+    """The iterations of the scores at iterations >= (1 - ``fraction``) x the last, at least the last two (all of
+    them if fewer): the window :func:`plateau_rise` fits and :func:`tail_mean` averages."""
+    iters = np.array(sorted(curve), dtype=np.float64)
+    tail = iters[iters >= (1 - fraction) * iters[-1]]
+    return tail if len(tail) >= 2 else iters[-2:]
+
+
+def tail_mean(curve: Curve, fraction: float = 0.25) -> float:
+    """The mean AP over the last ``fraction`` of the run (:func:`last_fraction`): a run's plateau level, less noisy
+    than its last score."""
+    return float(np.mean([curve[int(i)] for i in last_fraction(curve, fraction)]))
 
 
 def plateaued(curve: Curve, tol: float = 0.01, min_scores: int = 8, fraction: float = 0.25) -> bool:

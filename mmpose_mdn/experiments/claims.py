@@ -26,6 +26,7 @@ TWO_MODES = dict(share=0.10, delta_ap=0.01)  # claim c: the other components' sh
 AGREEMENT = 0.8  # claim d: the components' agreement with the viewpoint of the people whose cue is visible
 CHANCE = 0.03  # the exact ambiguity: the balanced order of the hidden people on fresh scenes within 0.5 ± this
 AMB, VIS = 'ambiguous', 'visible'
+AP_TESTS = ('above', 'at_least', 'below')  # the claims that compare two runs' AP
 
 
 class Claim(NamedTuple):
@@ -187,7 +188,8 @@ def finished(state: dict, max_iters: int) -> bool:
 
 
 def seed_values(work: str, mode: str) -> Optional[dict]:
-    """A finished run's values at its last checkpoint, refinement ``mode``: ``ap``, ``agreement`` (people whose cue is
+    """A finished run's values at its last checkpoint, refinement ``mode``: ``ap``, ``ap_tail`` (the mean AP over the
+    last quarter of the run, :func:`~mmpose_mdn.evaluation.learning_curves.tail_mean`), ``agreement`` (people whose cue is
     visible, all people where none hides it), and :func:`final_scores`' ``flip``, ``without``, ``share_others`` and
     ``order_fresh`` (the balanced order on fresh scenes), None where it has none; None where ``claims.json`` is
     missing."""
@@ -200,8 +202,9 @@ def seed_values(work: str, mode: str) -> Optional[dict]:
     if it != max(curve(scores)):
         raise RuntimeError(f'{work}: claims.json is of iteration {it}, but the run has trained further: run '
                            'final_scores again')
+    from mmpose_mdn.evaluation.learning_curves import tail_mean
     last, on = scores[f'{it}/{mode}'], scores[f'{it}/on']
-    return dict(ap=last['coco/AP'], agreement=on.get('viewpoint/agreement_visible', on.get('viewpoint/agreement')),
+    return dict(ap=last['coco/AP'], ap_tail=tail_mean(curve(scores, mode=mode)), agreement=on.get('viewpoint/agreement_visible', on.get('viewpoint/agreement')),
                 flip=claims.get(f'flip_{mode}'), without=claims.get(f'without_{mode}'),
                 share_others=claims.get('share_others'),
                 order_fresh=claims.get('fresh', {}).get('lr_order_hidden_balanced'))
@@ -246,10 +249,14 @@ def describe(test: str, xs: Sequence[dict], ys: Sequence[dict] = ()) -> str:
     return ms(xs, 'agreement')
 
 
-def claims_table(work_dir: str, seeds: Sequence[int], max_iters: int, claims: Sequence[Claim] = CLAIMS) -> List[str]:
+def claims_table(work_dir: str, seeds: Sequence[int], max_iters: int, claims: Sequence[Claim] = CLAIMS,
+                 level: str = 'last') -> List[str]:
     """Markdown lines: one row per claim, its paper figure, ours (mean ± sample std over the seeds that both runs
     have finished, refinement on, then off) and the verdicts on and off (:func:`verdict` of :func:`judge` per seed,
-    with how many seeds the claim holds on)."""
+    with how many seeds the claim holds on). ``level``: a run's AP is its last score's (``'last'``) or its mean
+    over the last quarter of the run (``'tail'``, :func:`seed_values`' ``ap_tail``)."""
+    if level not in ('last', 'tail'):
+        raise ValueError(f"level must be 'last' or 'tail', got {level!r}")
     from mmpose_mdn.evaluation.report import markdown_table
     rows = []
     for c in claims:
@@ -263,6 +270,8 @@ def claims_table(work_dir: str, seeds: Sequence[int], max_iters: int, claims: Se
                 continue
             values = [[seed_values(_folder(work_dir, r, s), mode) for r in runs] for s in done]
             values = [v for v in values if None not in v]
+            if level == 'tail':
+                values = [[dict(x, ap=x['ap_tail']) for x in v] for v in values]
             flags = [judge(c.test, *v) for v in values]
             cells.append(describe(c.test, *zip(*values)) if values else '–')
             verdicts.append(verdict(flags) + (f' ({sum(flags)}/{len(flags)})' if flags else ''))

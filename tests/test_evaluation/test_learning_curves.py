@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from mmpose_mdn.evaluation import curve_stats, meets_ratio, plateau_rise, plateaued, ratio_to_reference
+from mmpose_mdn.evaluation import curve_stats, meets_ratio, plateau_rise, plateaued, ratio_to_reference, tail_mean
 
 
 def test_curve_stats_over_common_iterations():
@@ -42,3 +42,12 @@ def test_plateau_rise_is_the_fitted_rise_over_the_last_quarter():
     assert plateau_rise(flat) == pytest.approx(expected) and abs(expected) < 0.01
     assert plateaued(flat) and not plateaued(flat, min_scores=9)  # 8 scores, at least 9 asked
     assert plateau_rise({1000: 0.1, 2000: 0.3}) == pytest.approx(0.2)  # fewer than two in the quarter: the last two
+
+
+def test_tail_mean_averages_the_plateau_rules_window():
+    """The scores at iterations >= 0.75 x the last (6000, 7000, 8000 of 1000..8000), or the last two."""
+    curve = {i: i / 1000 for i in range(1000, 9000, 1000)}
+    assert tail_mean(curve) == pytest.approx((6 + 7 + 8) / 3)
+    assert tail_mean({1000: 0.1, 2000: 0.3}) == pytest.approx(0.2)
+    assert tail_mean({1000: 0.1, 4000: 0.2, 8000: 0.4}) == pytest.approx(0.3)  # 4000 < 6000: the last two
+    assert tail_mean({8000: 0.4}) == pytest.approx(0.4)

@@ -112,6 +112,16 @@ def test_claims_table_judges_seed_by_seed_on_finished_runs(tmp_path):
     assert rows['MDN1 ≥ L1, half the cues hidden'][0] == '2' and rows['MDN1 ≥ L1, half the cues hidden'][3:] == [
         'holds (2/2)', 'holds (2/2) |']
     assert rows["flip test raises L1's AP, half the cues hidden"][3:] == ['holds (3/3)', 'does not (0/3) |']
+    # judged on the plateau level: MDN2 above L1 at the last score (0.21 vs 0.20), below over the last quarter
+    for name, aps in (('L1', (0.25, 0.20)), ('MDN2_start', (0.21, 0.21))):
+        (tmp_path / 'ambiguous' / name / 'seed1' / 'scores.json').write_text(json.dumps(
+            {f'{i}/{mode}': {'coco/AP': ap} for i, ap in zip((7000, 8000), aps) for mode in ('on', 'off')}))
+    mdn2 = claims[:1]
+    assert cl.claims_table(str(tmp_path), [1], 16000, mdn2)[2].split(' | ')[4:6] == ['0.210 vs 0.200', '0.210 vs 0.200']
+    tail = cl.claims_table(str(tmp_path), [1], 16000, mdn2, level='tail')[2].split(' | ')
+    assert tail[4] == '0.210 vs 0.225' and tail[6:] == ['does not (0/1)', 'does not (0/1) |']
+    with pytest.raises(ValueError, match="level must be 'last' or 'tail'"):
+        cl.claims_table(str(tmp_path), [1], 16000, mdn2, level='max')
     # a run that trained past its claims' scores is refused, not judged on stale numbers
     (tmp_path / 'ambiguous' / 'L1' / 'seed1' / 'scores.json').write_text(json.dumps(
         {'9000/on': {'coco/AP': 0.2}, '9000/off': {'coco/AP': 0.1}, '8000/on': {'coco/AP': 0.2}}))
