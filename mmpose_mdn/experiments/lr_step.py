@@ -11,6 +11,7 @@ plateau run's under another work dir (``<step_dir>/<regime>/<run>/seed<S>``, the
 (``from``: P, ``factor``, ``finished``), the checkpoints. So the claims table and the report
 (:func:`.plateau.write_report`) read a stepped work dir as they read the plateau's. Cached and resumable.
 """
+import copy
 import json
 import os
 import os.path as osp
@@ -56,6 +57,8 @@ def train_lr_step(job: tuple) -> str:
     regime, model, recipe, seed, iters, every, factor, plateau_dir, max_iters, step_dir, size = job
     start = plateau_end(plateau_dir, regime, model, recipe, seed, max_iters)
     source = run_dir(plateau_dir, regime, model, recipe, seed)
+    if start % every:  # the checkpoints come every ``every`` iterations counted from 0
+        raise ValueError(f'{source} ends at iteration {start}, not a multiple of the score interval {every}')
     work = run_dir(step_dir, regime, model, recipe, seed)
     os.makedirs(work, exist_ok=True)
     data = osp.join(step_dir, 'data')
@@ -79,7 +82,7 @@ def train_lr_step(job: tuple) -> str:
         with open(state_file, 'w') as f:
             json.dump(state, f, indent=1)
     if state['iters'] < start + iters:
-        run_cfg = build_cfg(regime, model, recipe, seed, every, work, size)[0]
+        run_cfg = copy.deepcopy(cfg)
         run_cfg.train_cfg.max_epochs = (start + iters) // ipe
         run_cfg.resume = True
         started = time.time()

@@ -82,6 +82,9 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     assert (stepped / 'scores.json').stat().st_mtime_ns == mtime
     with pytest.raises(RuntimeError, match='stepped at iteration 6 with lr x 0.1, not at 6 with x 0.5'):
         plateau.main(step_args[:-4] + ['--lr-step', '0.5'])
+    with pytest.raises(ValueError, match='ends at iteration 6, not a multiple of the score interval 4'):
+        lr_step.train_lr_step(('ambiguous', 'MDN3', 'start', 7, 8, 4, 0.1, str(tmp_path / 'work'), 4,
+                               str(tmp_path / 'step2'), 'quick'))
     with pytest.raises(RuntimeError, match=f'{run}: the plateau run has not finished'):
         lr_step.train_lr_step(('ambiguous', 'MDN3', 'start', 7, 4, 2, 0.1, str(tmp_path / 'work'), 100,
                                str(tmp_path / 'step2'), 'quick'))
