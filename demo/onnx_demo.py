@@ -88,9 +88,9 @@ class OnnxPoseModel:
                           bbox_score=float(dets[i, 4]))
             if 'components' in kept:
                 sigma = kept['sigmas'][i] * ratio
+                scale = np.asarray(self.meta['sigmas']) * np.asarray(self.meta.get('keypoint_temperatures') or 1.0)
                 person.update(component=int(kept['components'][i]), mixture_probs=kept['mixture_probs'][i].tolist(),
-                              sigma=sigma.tolist(),
-                              keypoint_sigma=(sigma[None] * np.asarray(self.meta['sigmas'])[:, None]).tolist())
+                              sigma=sigma.tolist(), keypoint_sigma=(sigma[None] * scale[:, None]).tolist())
             people.append(person)
         return people
 

@@ -30,15 +30,16 @@ MDN_FIELDS = dict(components='component', mixture_probs='mixture_probs', sigmas=
 def split_instances(instances: InstanceData, dataset_meta: Optional[dict] = None) -> List[dict]:
     """mmpose's per-person dicts (``keypoints`` (K, 2), ``keypoint_scores`` (K,), ``bbox`` ([x1, y1, x2, y2],)
     and ``bbox_score``, as mmpose writes them) plus ``component``, ``mixture_probs`` and ``sigma`` for MDN
-    models, and, given the ``dataset_meta`` (its keypoint ``sigmas`` v_k), ``keypoint_sigma`` (K, 2): each
-    keypoint's standard deviation σ·v_k per axis in image pixels."""
+    models, and ``keypoint_sigma`` (K, 2): each keypoint's standard deviation per axis in image pixels, the head's
+    σ·v_k·t_k (``test_cfg.keypoint_temperatures`` t_k, default 1) where the instances carry it, else σ·v_k given the
+    ``dataset_meta`` (its keypoint ``sigmas`` v_k)."""
     people = mmpose_split_instances(instances)
     for field, key in MDN_FIELDS.items():
         if instances is not None and field in instances:
             for person, value in zip(people, np.asarray(instances.get(field)).tolist()):
                 person[key] = value
-    if instances is not None and 'sigmas' in instances and dataset_meta is not None:
-        for person, value in zip(people, keypoint_sigmas(instances.sigmas, dataset_meta).tolist()):
+    if instances is not None and ('keypoint_sigmas' in instances or 'sigmas' in instances and dataset_meta):
+        for person, value in zip(people, keypoint_sigmas(instances, dataset_meta).tolist()):
             person['keypoint_sigma'] = value
     return people
 

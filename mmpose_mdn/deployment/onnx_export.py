@@ -89,7 +89,8 @@ def deploy_meta(estimator: nn.Module, input_size: Tuple[int, int], with_decode: 
     """What a runtime without torch needs, from the estimator's config: ``outputs`` ('maps' or 'people'), the
     network's ``input_size`` (W, H); the test pipeline's ``BottomupResize`` (``resize_mode``, ``size_factor``,
     ``pad_val``); the data preprocessor's ``mean``, ``std`` and ``bgr_to_rgb``; ``score_thr`` (the ``test_cfg``'s);
-    ``num_components`` (None for L1); the dataset's ``keypoint_names``, keypoint ``sigmas``, ``skeleton_links``,
+    ``num_components`` (None for L1); ``keypoint_temperatures`` (the ``test_cfg``'s, None without: keypoint k's
+    std is sigma v_k t_k); the dataset's ``keypoint_names``, keypoint ``sigmas``, ``skeleton_links``,
     ``keypoint_colors`` and ``skeleton_link_colors``."""
     cfg, meta = estimator.cfg, estimator.dataset_meta
     resize = [t for t in cfg.test_dataloader.dataset.pipeline
@@ -103,6 +104,7 @@ def deploy_meta(estimator: nn.Module, input_size: Tuple[int, int], with_decode: 
                 pad_val=list(resize[0].get('pad_val', (0, 0, 0))), mean=list(pre['mean']), std=list(pre['std']),
                 bgr_to_rgb=bool(pre.get('bgr_to_rgb', False)), score_thr=estimator.test_cfg.get('score_thr', 0.0),
                 num_components=estimator.head.num_components,
+                keypoint_temperatures=estimator.test_cfg.get('keypoint_temperatures'),
                 keypoint_names=[meta['keypoint_id2name'][k] for k in range(meta['num_keypoints'])],
                 **{key: np.asarray(meta[key]).tolist()
                    for key in ('sigmas', 'skeleton_links', 'keypoint_colors', 'skeleton_link_colors')})
@@ -156,15 +158,18 @@ class OnnxRuntime:
         return {n: torch.from_numpy(o) for n, o in zip(self.names, outputs)}
 
 
-def people_of(outputs: Dict[str, torch.Tensor], score_thr: float) -> List[InstanceData]:
+def people_of(outputs: Dict[str, torch.Tensor], score_thr: float, meta: dict) -> List[InstanceData]:
     """The people graph's outputs (B, N, ...) -> per image the people scoring >= ``score_thr``, with the fields of
-    :meth:`CenterNetMDNHead.predict_by_feat` (model-input pixels)."""
+    :meth:`CenterNetMDNHead.predict_by_feat` (model-input pixels; ``keypoint_sigmas`` sigma v_k t_k from the
+    export's ``meta``, :func:`deploy_meta`)."""
     fields = dict(bboxes=outputs['dets'][..., :4], bbox_scores=outputs['dets'][..., 4],
                   keypoints=outputs['keypoints'][..., :2], keypoint_scores=outputs['keypoints'][..., 2])
     if 'component_keypoints' in outputs:
         fields.update({n: outputs[n] for n in MDN_OUTPUTS})
         fields.update(component_keypoints=outputs['component_keypoints'][..., :2],
                       component_keypoint_scores=outputs['component_keypoints'][..., 2])
+        scale = torch.tensor(meta['sigmas']) * torch.tensor(meta.get('keypoint_temperatures') or 1.0)
+        fields['keypoint_sigmas'] = outputs['sigmas'][..., None, :] * scale[:, None]
     keep = fields['bbox_scores'] >= score_thr
     return [InstanceData(**{n: v[b][keep[b]].numpy() for n, v in fields.items()}) for b in range(len(keep))]
 
@@ -202,8 +207,8 @@ def compare_on_images(estimator: nn.Module, onnx_file: str, inputs: Iterable[dic
         if runtime.meta['outputs'] == 'people':  # PyTorch's prediction as the estimator makes it (flip test too)
             with torch.no_grad():
                 ours = estimator.predict(batch['inputs'], copy.deepcopy(batch['data_samples']))[0]
-            samples = [ours, estimator.add_pred_to_datasample(people_of(outputs, test_cfg.get('score_thr', 0)), None,
-                                                              copy.deepcopy(batch['data_samples']))[0]]
+            theirs = people_of(outputs, test_cfg.get('score_thr', 0), runtime.meta)
+            samples = [ours, estimator.add_pred_to_datasample(theirs, None, copy.deepcopy(batch['data_samples']))[0]]
         else:
             with torch.no_grad():
                 maps = estimator.head.predict_maps(estimator.extract_feat(batch['inputs']))

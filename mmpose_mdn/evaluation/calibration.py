@@ -42,9 +42,10 @@ def normalised_errors(keypoints: ArrayLike, gt_keypoints: ArrayLike, visible: Ar
         gt_keypoints: (N, K, 2) ground truth, image pixels
         visible: (N, K) ground-truth visibility, labelled where > 0 (as COCOeval counts it)
         sigmas: (N, 2) predicted scale (sigma_x, sigma_y), image pixels
-        keypoint_sigmas: (K,) the dataset's keypoint sigmas v_k
+        keypoint_sigmas: (K,) the dataset's keypoint sigmas v_k, or (N, K) per person (v_k times per-keypoint
+            temperatures)
     """
-    scale = np.asarray(sigmas, dtype=np.float64)[:, None, :] * np.asarray(keypoint_sigmas, dtype=np.float64)[:, None]
+    scale = np.asarray(sigmas, dtype=np.float64)[:, None, :] * np.asarray(keypoint_sigmas, dtype=np.float64)[..., None]
     z = (np.asarray(gt_keypoints, dtype=np.float64) - np.asarray(keypoints, dtype=np.float64)) / scale
     z[np.asarray(visible) <= 0] = np.nan
     return z
@@ -83,15 +84,17 @@ def expected_oks(sigmas: ArrayLike, areas: ArrayLike, keypoint_temperatures: Arr
     Args:
         sigmas: (N, 2) predicted scale (sigma_x, sigma_y), image pixels
         areas: (N,) ground-truth areas A, square pixels (COCOeval adds :data:`AREA_EPS`)
-        keypoint_temperatures: (K,) t_k, optional; with it ``visible`` (N, K)
+        keypoint_temperatures: (K,) or (N, K) t_k, optional; with it ``visible`` (N, K)
     """
     areas = np.asarray(areas, dtype=np.float64)[:, None] + AREA_EPS
     if keypoint_temperatures is None:
         ratio = np.square(np.asarray(sigmas, dtype=np.float64)) / (4 * areas)
         return np.prod(1 + ratio, axis=-1) ** -0.5
-    scale = np.asarray(sigmas, dtype=np.float64)[:, None, :] * np.asarray(keypoint_temperatures)[:, None]
+    visible = np.asarray(visible)
+    t = np.broadcast_to(np.asarray(keypoint_temperatures, dtype=np.float64), visible.shape)
+    scale = np.asarray(sigmas, dtype=np.float64)[:, None, :] * t[..., None]
     per_keypoint = np.prod(1 + np.square(scale) / (4 * areas[..., None]), axis=-1) ** -0.5  # (N, K)
-    labelled = np.asarray(visible) > 0
+    labelled = visible > 0
     count = labelled.sum(-1)
     return np.where(count > 0, np.where(labelled, per_keypoint, 0).sum(-1) / np.maximum(count, 1), np.nan)
 

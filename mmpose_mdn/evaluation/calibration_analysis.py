@@ -56,17 +56,32 @@ class CalibrationData:
         self.realised = person_oks(self.fields['keypoints'], self.gt, self.visible, self.areas, self.keypoint_sigmas)
         self.nearest = (nearest_component(self.fields['component_keypoints'], self.gt, self.visible)
                         if 'component_keypoints' in self.fields else None)
+        # (P, K) the per-keypoint temperatures the head applied (test_cfg.keypoint_temperatures): its keypoint std
+        # sigma v_k t_k over sigma v_k; None where the predictions carry no per-keypoint std
+        self.applied = (np.mean(self.fields['keypoint_sigmas'] / (self.fields['sigmas'][:, None, :]
+                                                                 * self.keypoint_sigmas[None, :, None]), -1)
+                        if 'keypoint_sigmas' in self.fields and 'sigmas' in self.fields else None)
 
     @property
     def has_sigma(self) -> bool:
         return 'sigmas' in self.fields
 
+    def keypoint_temperatures(self, keypoint_temperatures=None) -> Optional[np.ndarray]:
+        """(P, K) the per-keypoint temperatures in force: those the head applied times ``keypoint_temperatures``
+        (K,); None where neither is."""
+        if self.applied is None and keypoint_temperatures is None:
+            return None
+        return (1.0 if self.applied is None else self.applied) * np.asarray(
+            1.0 if keypoint_temperatures is None else keypoint_temperatures, dtype=np.float64) * np.ones(
+                self.visible.shape)
+
     def errors(self, sigma_temperature: float = 1.0, keypoint_temperatures=None) -> np.ndarray:
-        """(P, K, 2) normalised errors of the matched people with sigma x ``sigma_temperature`` (and keypoint k's
-        spread x ``keypoint_temperatures[k]``)."""
-        per_keypoint = 1.0 if keypoint_temperatures is None else np.asarray(keypoint_temperatures)
+        """(P, K, 2) normalised errors of the matched people with sigma x ``sigma_temperature`` and keypoint k's
+        spread sigma v_k t_k (:meth:`keypoint_temperatures`)."""
+        t = self.keypoint_temperatures(keypoint_temperatures)
         return normalised_errors(self.fields['keypoints'], self.gt, self.visible,
-                                 self.fields['sigmas'] * sigma_temperature, self.keypoint_sigmas * per_keypoint)
+                                 self.fields['sigmas'] * sigma_temperature,
+                                 self.keypoint_sigmas if t is None else self.keypoint_sigmas * t)
 
     def chosen_pi(self, pi_temperature: float = 1.0) -> np.ndarray:
         """(P,) the chosen component's pi, tempered."""
@@ -140,7 +155,8 @@ def calibration_analysis(cal: CalibrationData, person_scores: np.ndarray, best: 
             coverage={g: ellipse_coverage(z[:, list(ids)], RADII).tolist() for g, ids in groups.items()},
             rms={g: np.sqrt(np.nanmean(z[:, list(ids)] ** 2, axis=(0, 1))).tolist() for g, ids in groups.items()},
             expected_oks=_reliability(expected_oks(cal.fields['sigmas'] * t['sigma_temperature'], cal.areas,
-                                                   per_keypoint, cal.visible), cal.realised, bins))
+                                                   cal.keypoint_temperatures(per_keypoint), cal.visible),
+                                      cal.realised, bins))
     if cal.nearest is not None:
         chosen_is_nearest = (cal.fields['components'] == cal.nearest).astype(np.float64)
         out['pi'] = _reliability(cal.chosen_pi(t['pi_temperature']), chosen_is_nearest, bins)

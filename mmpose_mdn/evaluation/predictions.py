@@ -14,7 +14,7 @@ from .keypoint_ap import KeypointResults
 
 MDN_FIELDS = ('components', 'mixture_probs', 'component_keypoints', 'component_keypoint_scores')
 FIELDS = ('keypoints', 'keypoint_scores', 'bbox_scores') + MDN_FIELDS
-OPTIONAL_FIELDS = ('sigmas',)  # kept where every image has them
+OPTIONAL_FIELDS = ('sigmas', 'keypoint_sigmas')  # kept where every image has them
 
 
 class Predictions:

@@ -123,7 +123,8 @@ def calibration_lines(cal: dict) -> list:
     for stage in stages:
         c = cal[stage]
         t = c['temperatures']
-        row = [f'{stage} (T_sigma {t["sigma_temperature"]:.3g}, T_pi {t["pi_temperature"]:.3g})']
+        row = [f'{stage} (T_sigma {t["sigma_temperature"]:.3g}, T_pi {t["pi_temperature"]:.3g}'
+               + (', one T per keypoint' if 'keypoint_temperatures' in t else '') + ')']
         eces = calibration_eces(c)
         row += [_fmt(eces.get(n)) for n in ('person_score', 'expected_oks', 'pi')]
         cover = c['sigma']['coverage']['All'] if 'sigma' in c else [None] * 3

@@ -14,12 +14,16 @@ from mmpose.visualization import PoseLocalVisualizer
 COMPONENT_COLORS = ((255, 140, 0), (0, 120, 255), (60, 200, 60), (170, 60, 200), (220, 30, 30), (140, 90, 40))
 
 
-def keypoint_sigmas(sigmas: np.ndarray, dataset_meta: dict) -> np.ndarray:
-    """(N, K, 2) keypoint k's standard deviations σ·v_k per axis from the people's σ (N, 2) and the dataset meta's
-    keypoint ``sigmas`` v_k (K,)."""
+def keypoint_sigmas(instances: InstanceData, dataset_meta: dict) -> np.ndarray:
+    """(N, K, 2) keypoint k's standard deviations per axis: the head's ``keypoint_sigmas`` (σ·v_k·t_k, with the
+    ``test_cfg.keypoint_temperatures`` t_k) where the instances carry them, else σ·v_k from the people's σ (N, 2)
+    and the dataset meta's keypoint ``sigmas`` v_k (K,)."""
+    if 'keypoint_sigmas' in instances:
+        return np.asarray(instances.keypoint_sigmas, dtype=np.float64)
     if not dataset_meta or 'sigmas' not in dataset_meta:
         raise ValueError('keypoint sigmas need the dataset meta\'s sigmas: call set_dataset_meta first')
-    return np.asarray(sigmas, dtype=np.float64)[:, None, :] * np.asarray(dataset_meta['sigmas'])[None, :, None]
+    return (np.asarray(instances.sigmas, dtype=np.float64)[:, None, :]
+            * np.asarray(dataset_meta['sigmas'])[None, :, None])
 
 
 @VISUALIZERS.register_module()
@@ -43,8 +47,8 @@ class MDNPoseLocalVisualizer(PoseLocalVisualizer):
         bbox_thr (float): minimum person score drawn. Defaults to 0.3, the inferencers' default ``bbox_thr``
         show_pi (bool): write π of the chosen component above each MDN person's box. Defaults to False
         show_kpt_sigma (bool): draw each keypoint's own 1σ ellipse, semi-axes σ·v_k (v_k: the dataset meta's
-            ``sigmas``), around the keypoints scoring >= ``kpt_thr``: the keypoints the model doubts have the
-            largest ellipses. Defaults to False
+            ``sigmas``; σ·v_k·t_k with the head's ``keypoint_temperatures``), around the keypoints scoring >=
+            ``kpt_thr``: the keypoints the model doubts have the largest ellipses. Defaults to False
         component_colors (sequence): one RGB colour per component. Defaults to :data:`COMPONENT_COLORS`
     """
 
@@ -109,7 +113,7 @@ class MDNPoseLocalVisualizer(PoseLocalVisualizer):
             self._draw_ellipse(centre, sigma, colours[m])
         if self.show_kpt_sigma:
             for kpts, scores, sigma, m in zip(np.asarray(instances.keypoints), np.asarray(instances.keypoint_scores),
-                                              keypoint_sigmas(sigmas, self.dataset_meta), components):
+                                              keypoint_sigmas(instances, self.dataset_meta), components):
                 for kpt, axes in zip(kpts[scores >= kpt_thr], sigma[scores >= kpt_thr]):
                     self._draw_ellipse(kpt, axes, colours[m])
         font_size = int(self._default_font_size)

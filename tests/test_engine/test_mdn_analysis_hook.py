@@ -7,8 +7,8 @@ import mmengine
 import numpy as np
 import pytest
 
-from conftest import (ANALYSIS_HOOK, MINI_MDN, SETS, call_tool, coco_mini_copy, data_dir, free_port, mini_data_options,
-                      run_tool, scalars)
+from conftest import (ANALYSIS_HOOK, MINI_MDN, SETS, call_tool, coco_mini_copy, data_dir, free_port, load_script,
+                      mini_data_options, run_tool, scalars)
 from mmpose_mdn.evaluation.predictions import MDN_FIELDS
 
 pytestmark = pytest.mark.slow  # real tools/test.py, tools/train.py and dist_test.sh runs
@@ -231,3 +231,38 @@ def test_temperatures_fitted_on_one_split_report_and_apply_on_another(tested, fr
                                    rtol=1e-4)
     assert applied['fitted']['sigma_temperature'] == pytest.approx(
         from_checkpoint['calibration']['fitted']['sigma_temperature'] / temperatures['sigma_temperature'], rel=1e-5)
+
+
+def test_keypoint_temperatures_fitted_reported_and_applied(tested, mini_checkpoint, first12, tmp_path):
+    """--fit-out --fit-keypoints writes one sigma temperature per keypoint in place of the shared one (and the .py
+    fragment); the head's test_cfg with them gives predictions (keypoint_sigmas = sigma v_k t_k) whose calibration
+    is the analysis' 'after' with them, and on which a new fit finds 1 for every keypoint."""
+    out, _ = tested
+    (tmp_path / 'first12.pkl').write_bytes(pickle.dumps(mmengine.load(out / 'preds.pkl')[:12]))
+    fit = tmp_path / 'Tk.json'
+    common = ['--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options(first12)]
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir',
+              tmp_path / 'fit', '--fit-out', fit, '--fit-keypoints', *common)
+    temperatures = json.loads(fit.read_text())
+    assert set(temperatures) == {'keypoint_temperatures', 'pi_temperature', 'oks_area_ratio'}
+    t = np.array(temperatures['keypoint_temperatures'])
+    assert len(t) == 17 and (t > 0).all() and np.ptp(t) > 0.1
+    assert mmengine.Config.fromfile(tmp_path / 'Tk.py').model.test_cfg.to_dict() == temperatures
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir',
+              tmp_path / 'report', '--temperatures', fit, *common)
+    after = json.loads((tmp_path / 'report' / 'test' / 'analysis.json').read_text())['calibration']['after']
+    assert 'one T per keypoint' in (tmp_path / 'report' / 'test' / 'report.md').read_text()
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', tmp_path / 'applied', *common,
+              *(f'model.test_cfg.{k}={v!r}'.replace(' ', '') for k, v in temperatures.items()))
+    applied = json.loads((tmp_path / 'applied' / 'test' / 'analysis.json').read_text())['calibration']
+    for key in ('coverage', 'rms'):
+        for group, values in after['sigma'][key].items():
+            np.testing.assert_allclose(np.array(applied['before']['sigma'][key][group], dtype=float),
+                                       np.array(values, dtype=float), rtol=1e-5, err_msg=f'{key} {group}')
+    for name in ('confidence', 'outcome'):
+        np.testing.assert_allclose(np.array(applied['before']['sigma']['expected_oks'][name], dtype=float),
+                                   np.array(after['sigma']['expected_oks'][name], dtype=float), rtol=1e-5)
+    np.testing.assert_allclose(applied['keypoint_temperatures'], 1, rtol=1e-4)
+    with pytest.raises(ValueError, match='must hold sigma_temperature or keypoint_temperatures'):
+        (tmp_path / 'bad.json').write_text(json.dumps(dict(keypoint_temperatures=[1.0, -1.0])))
+        load_script('tools/analysis/mdn_analysis.py').load_temperatures(str(tmp_path / 'bad.json'))

@@ -108,6 +108,39 @@ def test_keypoint_temperatures_calibrate_errors_one_temperature_cannot():
     assert per_keypoint['sigma']['expected_oks']['ece'] < 0.03
 
 
+def test_temperatures_the_head_applied_are_read_from_the_predictions():
+    """Predictions made with test_cfg.keypoint_temperatures t carry keypoint_sigmas = sigma v_k t_k: analysed as
+    they are, their calibration is that of the same predictions without them analysed with temperatures t, and a
+    fit on them finds 1 for every keypoint."""
+    rng = np.random.default_rng(4)
+    n, s = 300, np.linspace(0.3, 2.0, K)
+    pred = rng.uniform(200, 800, (n, K, 2))
+    sigmas = rng.uniform(20, 80, (n, 2))
+    gt = np.concatenate([pred + rng.normal(size=(n, K, 2)) * s[:, None] * sigmas[:, None] * V[:, None],
+                         rng.integers(0, 3, (n, K, 1)).astype(float)], -1)
+    gt[:, :2, 2] = 1
+    pi = np.tile([0.8, 0.2], (n, 1))
+    data = dataset(gt, rng.uniform(2e3, 2e4, n), np.arange(n) + 1)
+    plain = mdn_predictions(np.arange(n) + 1, pred, sigmas, pi, far=np.array([300., 0.]))
+    applied = mdn_predictions(np.arange(n) + 1, pred, sigmas, pi, far=np.array([300., 0.]))
+    applied.fields['keypoint_sigmas'] = sigmas[:, None] * (V * s)[:, None]
+    cal_plain, cal_applied = (CalibrationData(p, data, gt, V, np.arange(n) + 1) for p in (plain, applied))
+    scores, best = plain.fields['bbox_scores'], np.zeros(n)
+    ours = calibration_analysis(cal_applied, scores, best, GROUPS)['sigma']
+    theirs = calibration_analysis(cal_plain, scores, best, GROUPS, dict(keypoint_temperatures=s.tolist()))['sigma']
+    for key in ('coverage', 'rms'):
+        for group in GROUPS:
+            np.testing.assert_allclose(ours[key][group], theirs[key][group], rtol=1e-9, err_msg=f'{key} {group}')
+    for key in ('confidence', 'outcome', 'count'):
+        np.testing.assert_allclose(np.array(ours['expected_oks'][key], dtype=float),
+                                   np.array(theirs['expected_oks'][key], dtype=float), rtol=1e-9, err_msg=key)
+    assert ours['expected_oks']['ece'] == pytest.approx(theirs['expected_oks']['ece'], rel=1e-9)
+    assert abs(ours['rms']['All'][0] - 1) < 0.1 < abs(calibration_analysis(cal_plain, scores, best, GROUPS)[
+        'sigma']['rms']['All'][0] - 1)
+    np.testing.assert_allclose(cal_applied.fit_keypoint_temperatures(), 1, rtol=4.5 / np.sqrt(2 * n / 3))
+    np.testing.assert_allclose(cal_plain.fit_keypoint_temperatures(), s, rtol=4.5 / np.sqrt(2 * n / 3))
+
+
 def test_best_oks_is_xtcocotools_highest_oks_per_prediction():
     """Two images of two people each; three predictions per image (near the first person, near the second, far
     from both): each one's highest OKS against its image's people, as COCOeval computes the OKS."""

@@ -60,11 +60,18 @@ def test_predict_on_real_batch(num_components, flip):
             assert p.mixture_probs.shape == (n, 3) and p.components.shape == (n, )
             np.testing.assert_allclose(p.mixture_probs.sum(-1), 1, rtol=1e-5)
             assert p.sigmas.shape == (n, 2) and (p.sigmas >= 10 * 4).all()
+            # each keypoint's std, mapped to the image as sigma is: sigma v_k
+            v = model.head.offset_loss.keypoint_sigmas.numpy()
+            np.testing.assert_allclose(p.keypoint_sigmas, p.sigmas[:, None] * v[:, None], rtol=1e-5)
+        else:
+            assert 'keypoint_sigmas' not in p
 
 
 @pytest.mark.parametrize('cfg', [dict(component=3), dict(component='median'), dict(ignore_components=[0, 1, 2]),
                                  dict(component=1, ignore_components=[1]), dict(sigma_temperature=0),
-                                 dict(pi_temperature='1.2'), dict(oks_area_ratio=-1), dict(person_score='oks')])
+                                 dict(pi_temperature='1.2'), dict(oks_area_ratio=-1), dict(person_score='oks'),
+                                 dict(keypoint_temperatures=[1.0] * 16), dict(keypoint_temperatures=[1.0] * 16 + [0]),
+                                 dict(keypoint_temperatures=2.0)])
 def test_test_cfg_errors(cfg):
     model = MODELS.build(tiny_estimator_cfg(3, INPUT)).eval()
     model.test_cfg = cfg
@@ -72,7 +79,8 @@ def test_test_cfg_errors(cfg):
         model.test_step(coco_mini_batch(INPUT, train=False, n=1))
 
 
-@pytest.mark.parametrize('cfg', [dict(sigma_temperature=1.5), dict(person_score='expected_oks')])
+@pytest.mark.parametrize('cfg', [dict(sigma_temperature=1.5), dict(person_score='expected_oks'),
+                                 dict(keypoint_temperatures=[1.0] * 17)])
 def test_l1_head_refuses_the_mixtures_calibration(cfg):
     model = MODELS.build(tiny_estimator_cfg(None, INPUT)).eval()
     model.test_cfg = cfg
@@ -105,6 +113,35 @@ def test_temperatures_change_the_reported_uncertainty_only():
         np.testing.assert_allclose(s.bbox_scores, p.bbox_scores * expected, rtol=1e-5)
         assert (s.bbox_scores < p.bbox_scores).all()
         np.testing.assert_array_equal(s.keypoints, p.keypoints)
+
+
+def test_keypoint_temperatures_scale_each_keypoints_std_only():
+    """keypoint_sigmas = sigma v_k t_k (v_k the loss's COCO sigmas), sigma x T_s included; with t_k the expected-OKS
+    score is the mean over the keypoints of [(1 + (sx t_k)^2/4A)(1 + (sy t_k)^2/4A)]^-1/2; t_k = 1 gives the shared
+    formula's scores; keypoints and components unchanged."""
+    model = MODELS.build(tiny_estimator_cfg(3, INPUT)).eval()
+    head = model.head
+    maps = trained_like_maps(model, coco_mini_batch(INPUT, train=False))
+    maps['box_size'] = 5 + maps['box_size'].abs() * 10
+    v = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10
+    t = np.linspace(0.3, 2.0, 17)
+    plain = head.predict_by_feat(maps, dict(person_score='expected_oks', oks_area_ratio=0.4))
+    ones = head.predict_by_feat(maps, dict(person_score='expected_oks', oks_area_ratio=0.4,
+                                           keypoint_temperatures=[1.0] * 17))
+    tempered = head.predict_by_feat(maps, dict(person_score='expected_oks', oks_area_ratio=0.4, sigma_temperature=1.5,
+                                               keypoint_temperatures=t.tolist()))
+    for p, o, k in zip(plain, ones, tempered):
+        assert len(p) > 0
+        np.testing.assert_allclose(p.keypoint_sigmas, p.sigmas[:, None] * v[:, None], rtol=1e-5)
+        np.testing.assert_allclose(o.bbox_scores, p.bbox_scores, rtol=1e-5)
+        np.testing.assert_allclose(k.keypoint_sigmas, 1.5 * p.sigmas[:, None] * (v * t)[:, None], rtol=1e-5)
+        np.testing.assert_array_equal(k.keypoints, p.keypoints)
+        area = 0.4 * (p.bboxes[:, 2] - p.bboxes[:, 0]) * (p.bboxes[:, 3] - p.bboxes[:, 1])
+        sx, sy = (1.5 * p.sigmas[:, None, i] * t[None] for i in (0, 1))  # (N, K)
+        per_keypoint = 1 / np.sqrt((1 + sx ** 2 / (4 * area[:, None])) * (1 + sy ** 2 / (4 * area[:, None])))
+        centre = p.bbox_scores / (1 / np.sqrt((1 + p.sigmas[:, 0] ** 2 / (4 * area))
+                                              * (1 + p.sigmas[:, 1] ** 2 / (4 * area))))
+        np.testing.assert_allclose(k.bbox_scores, centre * per_keypoint.mean(1), rtol=1e-4)
 
 
 def trained_like_maps(model, batch):

@@ -5,10 +5,12 @@ export quantizes every convolution and is judged by its AP."""
 import json
 import re
 
+import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import MINI_MDN, ROOT, call_tool, coco_mini_copy, data_dir, mini_data_options, optional_module
+from conftest import (MINI_MDN, ROOT, call_tool, coco_mini_copy, data_dir, load_script, mini_data_options,
+                      optional_module)
 
 
 @pytest.fixture(scope='module')
@@ -146,12 +148,21 @@ def test_decoded_people_equal_the_heads_decoding_at_any_batch_size(people_onnx, 
 
 def test_flip_test_inside_the_decoded_graph(people_onnx, mini_checkpoint, tmp_path):
     """A flip-test config's graph runs both passes and averages them as the head does: it verifies against
-    PyTorch's flip test on two photos, and differs from the one-pass graph of the same checkpoint."""
+    PyTorch's flip test on two photos, and differs from the one-pass graph of the same checkpoint. The config's
+    keypoint temperatures t_k travel in the metadata: the torch-free demo reports sigma v_k t_k."""
     from mmpose_mdn.deployment import OnnxRuntime
     photos = sorted(data_dir('coco_test4').glob('*.jpg'))[:2]
+    t = np.linspace(0.5, 2.0, 17).round(3)
     flip = call_tool('tools/deployment/pytorch2onnx.py', MINI_MDN, mini_checkpoint, '--out', tmp_path / 'flip.onnx',
-                     '--with-decode', '--verify', *photos, '--cfg-options', 'model.test_cfg.flip_test=True')
+                     '--with-decode', '--verify', *photos, '--cfg-options', 'model.test_cfg.flip_test=True',
+                     f'model.test_cfg.keypoint_temperatures=[{",".join(map(str, t))}]')
     assert 'verify on 2 images' in flip.stdout and 'verify: passed' in flip.stdout
     inputs = torch.randn(1, 3, 256, 256, generator=torch.Generator().manual_seed(0))
     dets = [OnnxRuntime(str(path))(inputs)['dets'] for path in (tmp_path / 'flip.onnx', people_onnx[0])]
     assert (dets[0] - dets[1]).abs().max() > 1e-3
+    model = load_script('demo/onnx_demo.py').OnnxPoseModel(str(tmp_path / 'flip.onnx'))
+    assert model.meta['keypoint_temperatures'] == t.tolist()
+    people = model.predict([cv2.imread(str(photos[0]))], 0.0)[0]
+    v = np.asarray(model.meta['sigmas'])
+    np.testing.assert_allclose([p['keypoint_sigma'] for p in people],
+                               [np.outer(v * t, p['sigma']) for p in people], rtol=1e-6)

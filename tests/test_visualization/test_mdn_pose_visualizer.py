@@ -116,6 +116,12 @@ def test_keypoint_sigma_ellipses_only_with_show_kpt_sigma():
     people['keypoint_scores'][0, 16] = 1.0
     assert shown[int(y16) + 8:int(y16) + 12, 60].sum() < draw(sample(people), show_kpt_sigma=True)[
         int(y16) + 8:int(y16) + 12, 60].sum()  # drawn where it scores
+    # the head's own per-keypoint stds (test_cfg.keypoint_temperatures) are drawn instead: (20, 5) at the left hip
+    people['keypoint_sigmas'] = people['sigmas'][:, None] * np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72,
+                                                                      .62, .62, .5, 1.07, .87, .87, .89, .89])[:, None] / 10
+    own = draw(sample(people), show_kpt_sigma=True)
+    assert tuple(own[int(y), int(x + 20)]) == tuple(own[int(y), int(x - 20)]) == colour
+    assert not own[int(y), int(x) + 41:int(x) + 45].any()
 
 
 def test_json_keypoint_sigmas_are_sigma_times_the_datasets_sigmas():
@@ -125,3 +131,8 @@ def test_json_keypoint_sigmas_are_sigma_times_the_datasets_sigmas():
     np.testing.assert_allclose(people[0]['keypoint_sigma'], np.array(META['sigmas'])[:, None] * [400, 100],
                                rtol=1e-6)
     assert 'keypoint_sigma' not in split_instances(inst)[0]  # no dataset meta: no keypoint sigmas
+    # the head's own per-keypoint stds (sigma v_k t_k, with test_cfg.keypoint_temperatures) win over the meta's
+    own = np.arange(len(META['sigmas']) * 2, dtype=np.float64).reshape(1, -1, 2) + 1
+    inst.keypoint_sigmas = own
+    for meta in (META, None):
+        np.testing.assert_array_equal(split_instances(inst, meta)[0]['keypoint_sigma'], own[0])

@@ -6,7 +6,8 @@ on the people subsets, component statistics), written as analysis.json, report.m
     python tools/analysis/mdn_analysis.py --ann-file ANN.json [--out-dir DIR]  # GT displacement only, no model
 
 Calibration (MDN): ``--fit-out T.json`` writes the sigma / pi temperatures fitted on this run's matched people (run
-it on a split that is not the one you report) and ``T.py``, a config fragment setting them in ``model.test_cfg``;
+it on a split that is not the one you report) and ``T.py``, a config fragment setting them in ``model.test_cfg``
+(with ``--fit-keypoints``: one sigma temperature per keypoint, ``keypoint_temperatures``, instead of the shared one);
 ``--temperatures T.json`` reports the calibration before and after them (fit on one split, report on another).
 
 The annotation file and the scoring are the config's test CocoMetric's (``--ann-file`` overrides); with a
@@ -39,12 +40,16 @@ def parse_args(argv=None):
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2], help='seeds of the GT displacement')
     parser.add_argument('--temperatures', help='JSON of --fit-out: report the calibration before and after them')
     parser.add_argument('--fit-out', help='write the temperatures fitted here (JSON, and a .py config fragment)')
+    parser.add_argument('--fit-keypoints', action='store_true',
+                        help='with --fit-out: one sigma temperature per keypoint instead of the shared one')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings, key=value')
     args = parser.parse_args(argv)
     if args.config is None and args.ann_file is None:
         parser.error('give CONFIG with CHECKPOINT or --dump, or --ann-file alone for the GT displacement')
     if args.config is not None and (args.checkpoint is None) == (args.dump is None):
         parser.error('give either a CHECKPOINT or --dump FILE with the config')
+    if args.fit_keypoints and not args.fit_out:
+        parser.error('--fit-keypoints goes with --fit-out')
     return args
 
 
@@ -78,15 +83,21 @@ def load_temperatures(path: str) -> dict:
     if not osp.isfile(path):
         raise FileNotFoundError(f'--temperatures {path} does not exist (write it with --fit-out on another split)')
     temperatures = json.load(open(path))
-    if not isinstance(temperatures, dict) or not {'sigma_temperature'} <= set(temperatures) or not all(
-            isinstance(v, (int, float)) and v > 0 for v in temperatures.values()):
-        raise ValueError(f'{path} must hold sigma_temperature (and pi_temperature), numbers > 0, as --fit-out '
-                         f'writes them; got {temperatures!r}')
+
+    def positive(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+    if not isinstance(temperatures, dict) or not {'sigma_temperature', 'keypoint_temperatures'} & set(temperatures) \
+            or not all(positive(v) for k, v in temperatures.items() if k != 'keypoint_temperatures') \
+            or not (isinstance(temperatures.get('keypoint_temperatures', []), list)
+                    and all(map(positive, temperatures.get('keypoint_temperatures', [])))):
+        raise ValueError(f'{path} must hold sigma_temperature or keypoint_temperatures (and pi_temperature), numbers '
+                         f'> 0, as --fit-out writes them; got {temperatures!r}')
     return temperatures
 
 
-def write_temperatures(analysis_json: str, fit_out: str) -> None:
-    """``fit_out`` (JSON) and its ``.py`` twin (``model.test_cfg``) from the temperatures the analysis fitted."""
+def write_temperatures(analysis_json: str, fit_out: str, per_keypoint: bool = False) -> None:
+    """``fit_out`` (JSON) and its ``.py`` twin (``model.test_cfg``) from the temperatures the analysis fitted (with
+    ``per_keypoint``, ``keypoint_temperatures`` in place of ``sigma_temperature``)."""
     if fit_out is None:
         return
     analysis = json.load(open(analysis_json))
@@ -94,6 +105,9 @@ def write_temperatures(analysis_json: str, fit_out: str) -> None:
     if not fitted:
         raise ValueError(f'{analysis_json} has no fitted temperatures: the predictions carry no MDN sigma, or none '
                          'was matched to an annotated person')
+    if per_keypoint:
+        fitted = {**{k: v for k, v in fitted.items() if k != 'sigma_temperature'},
+                  'keypoint_temperatures': analysis['calibration']['keypoint_temperatures']}
     with open(fit_out, 'w') as f:
         json.dump(fitted, f, indent=1)
     with open(osp.splitext(fit_out)[0] + '.py', 'w') as f:
@@ -124,7 +138,7 @@ def main(argv=None):
                                           **options)
         Runner.from_cfg(visualizer_per_run(cfg)).test()
         print(f'report: {osp.join(out_dir, "test", "report.md")}')
-        write_temperatures(osp.join(out_dir, 'test', 'analysis.json'), args.fit_out)
+        write_temperatures(osp.join(out_dir, 'test', 'analysis.json'), args.fit_out, args.fit_keypoints)
         return
     if not osp.isfile(args.dump):
         raise FileNotFoundError(f'dump file {args.dump} does not exist (write it with tools/test.py --dump)')
@@ -138,7 +152,7 @@ def main(argv=None):
                            **options)
     paths = write_report(analysis.run(preds), osp.join(out_dir, 'test'), title=f'MDN analysis: {name}')
     print(f'report: {paths["report"]}')
-    write_temperatures(paths['json'], args.fit_out)
+    write_temperatures(paths['json'], args.fit_out, args.fit_keypoints)
 
 
 if __name__ == '__main__':

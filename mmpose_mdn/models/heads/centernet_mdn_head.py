@@ -3,6 +3,7 @@ import copy
 from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 from mmengine.structures import InstanceData
 from mmpose.models.heads.base_head import BaseHead
@@ -144,11 +145,12 @@ class CenterNetMDNHead(BaseHead):
     means; an int: that component), ``ignore_components`` (components removed before the rule, pi
     renormalised over the rest) and ``score_thr`` (people kept: centre score >= it; default 0).
     MDN's calibration (``tools/analysis/mdn_analysis.py --fit-out`` fits them): ``sigma_temperature`` T_s
-    (reported sigmas x T_s) and ``pi_temperature`` T_pi (reported pi = softmax(log pi / T_pi)), both 1 by default;
+    (reported sigmas x T_s), ``keypoint_temperatures`` t_k (K numbers: keypoint k's reported std sigma v_k t_k
+    instead of sigma v_k) and ``pi_temperature`` T_pi (reported pi = softmax(log pi / T_pi)), all 1 by default;
     they change the reported uncertainty, never the keypoints or the chosen component. ``person_score``:
     ``'centre'`` (default, the centre heatmap's score) or ``'expected_oks'``: the centre score x the OKS the
-    person's Gaussian predicts, [(1 + sx^2 / 4A)(1 + sy^2 / 4A)]^(-1/2) with A = ``oks_area_ratio`` (default
-    :data:`OKS_AREA_RATIO`) x the predicted box's area.
+    person's Gaussian predicts, [(1 + sx^2 / 4A)(1 + sy^2 / 4A)]^(-1/2) (with t_k: the mean over the keypoints of
+    that with sigma t_k) with A = ``oks_area_ratio`` (default :data:`OKS_AREA_RATIO`) x the predicted box's area.
     """
 
     def __init__(self,
@@ -214,9 +216,9 @@ class CenterNetMDNHead(BaseHead):
         self.centre_offset_loss = MODELS.build(centre_offset_loss)
         self.keypoint_subpixel_loss = MODELS.build(keypoint_subpixel_loss)
         self.offset_loss = MODELS.build(offset_loss)
-        sigmas = getattr(self.offset_loss, 'keypoint_sigmas', None)
-        if sigmas is not None and sigmas.numel() != K:
-            raise ValueError(f'CenterNetMDNHead has num_keypoints={K}, but its offset_loss has {sigmas.numel()} '
+        sigmas = self.keypoint_sigmas()
+        if sigmas is not None and sigmas.size != K:
+            raise ValueError(f'CenterNetMDNHead has num_keypoints={K}, but its offset_loss has {sigmas.size} '
                              f'keypoint sigmas from {self.offset_loss.metainfo}: set offset_loss.metainfo to the '
                              'dataset\'s metainfo file (its sigmas, one per keypoint)')
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
@@ -356,7 +358,8 @@ class CenterNetMDNHead(BaseHead):
         :meth:`decode` check a ``test_cfg`` once, not on every call)."""
         if self.decoder is None:
             raise ValueError('CenterNetMDNHead.predict needs a decoder (the CenterNetPose codec): set head.decoder')
-        mdn_fields = {'component', 'ignore_components', 'sigma_temperature', 'pi_temperature', 'oks_area_ratio'}
+        mdn_fields = {'component', 'ignore_components', 'sigma_temperature', 'pi_temperature', 'oks_area_ratio',
+                      'keypoint_temperatures'}
         if self.is_mdn:
             check_component_rule(test_cfg.get('component', 'max'), test_cfg.get('ignore_components', []),
                                  self.num_components)
@@ -367,6 +370,14 @@ class CenterNetMDNHead(BaseHead):
             value = test_cfg.get(field, 1.0)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ValueError(f'test_cfg.{field} must be a number > 0, got {value!r}')
+        per_keypoint = test_cfg.get('keypoint_temperatures')
+        if per_keypoint is not None and not (
+                isinstance(per_keypoint, (list, tuple)) and len(per_keypoint) == self.num_keypoints and all(
+                    isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0 for t in per_keypoint)):
+            raise ValueError(f'test_cfg.keypoint_temperatures must be {self.num_keypoints} numbers > 0 (one per '
+                             f'keypoint), got {per_keypoint!r}')
+        if per_keypoint is not None and self.keypoint_sigmas() is None:
+            raise ValueError('test_cfg.keypoint_temperatures needs an offset_loss with keypoint sigmas (MDNLoss)')
         if test_cfg.get('person_score', 'centre') not in ('centre', 'expected_oks'):
             raise ValueError(f"test_cfg.person_score must be 'centre' or 'expected_oks', got "
                              f"{test_cfg['person_score']!r}")
@@ -406,8 +417,10 @@ class CenterNetMDNHead(BaseHead):
             ``bbox_scores`` (N,); for MDN also ``components`` (N,) the chosen component, ``mixture_probs``
             (N, M) pi renormalised over the kept components, ``sigmas`` (N, 2) the chosen component's sigma,
             ``component_keypoints`` (N, M, K, 2) every component's keypoints (decoded and refined as the chosen
-            ones), ``component_keypoint_scores`` (N, M, K) and ``component_sigmas`` (N, M, 2). Sigma is the
-            mixture's scale in model-input pixels (the keypoint's std is sigma * v_k).
+            ones), ``component_keypoint_scores`` (N, M, K), ``component_sigmas`` (N, M, 2) and, where the offset
+            loss has the keypoint sigmas v_k, ``keypoint_sigmas`` (N, K, 2): each keypoint's std per axis, sigma v_k
+            t_k (``test_cfg.keypoint_temperatures``, default 1). Sigma is the mixture's scale in model-input
+            pixels.
         """
         return [inst[inst.bbox_scores >= test_cfg.get('score_thr', 0.0)] for inst in self.decode(maps, test_cfg)]
 
@@ -427,12 +440,23 @@ class CenterNetMDNHead(BaseHead):
         people = self.decoder.batch_decode({name: m.float() for name, m in maps.items()}, offset_decoder)
         people = [InstanceData(**{key: value.cpu().numpy() for key, value in image.items() if key != 'indices'})
                   for image in people]
-        if test_cfg.get('person_score', 'centre') == 'expected_oks':
-            for inst in people:
+        v, per_keypoint = self.keypoint_sigmas(), test_cfg.get('keypoint_temperatures')
+        for inst in people:
+            if self.is_mdn and v is not None:
+                scale = v * (1.0 if per_keypoint is None else np.asarray(per_keypoint, dtype=np.float32))
+                inst.keypoint_sigmas = inst.sigmas[:, None, :] * scale[None, :, None]
+            if test_cfg.get('person_score', 'centre') == 'expected_oks':
                 box_area = (inst.bboxes[:, 2] - inst.bboxes[:, 0]) * (inst.bboxes[:, 3] - inst.bboxes[:, 1])
                 area = box_area * test_cfg.get('oks_area_ratio', OKS_AREA_RATIO)
-                inst.bbox_scores = inst.bbox_scores * expected_oks(inst.sigmas, area).astype(inst.bbox_scores.dtype)
+                expected = expected_oks(inst.sigmas, area) if per_keypoint is None else expected_oks(
+                    inst.sigmas, area, per_keypoint, np.ones(inst.keypoints.shape[:2]))
+                inst.bbox_scores = inst.bbox_scores * expected.astype(inst.bbox_scores.dtype)
         return people
+
+    def keypoint_sigmas(self) -> Optional[np.ndarray]:
+        """(K,) the keypoint sigmas v_k of the offset loss (MDNLoss's, from its metainfo), None without."""
+        v = getattr(self.offset_loss, 'keypoint_sigmas', None)
+        return None if v is None else v.detach().cpu().numpy()
 
     def decode_people(self, maps: Dict[str, Tensor], test_cfg: ConfigType = {}) -> Dict[str, Tensor]:
         """Every one of the codec's ``min(decode_topk, H * W)`` candidates per image as (B, N, ...) tensors, best

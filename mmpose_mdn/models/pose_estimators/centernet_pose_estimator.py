@@ -11,7 +11,7 @@ from ...utils.checkpoint import register_weights_only_loader, require_matching_w
 
 # (N, ..., 2) points and (N, ..., 2) scales in model-input pixels
 POINT_FIELDS = ('keypoints', 'component_keypoints')
-SCALE_FIELDS = ('sigmas', 'component_sigmas')
+SCALE_FIELDS = ('sigmas', 'component_sigmas', 'keypoint_sigmas')
 
 
 @MODELS.register_module()
@@ -22,7 +22,7 @@ class CenterNetPoseEstimator(BottomupPoseEstimator):
     model-input pixels maps to ``p * S / s_in + c - S / 2`` and a scale (sigma) to ``sigma * S / s_in``:
 
     - points: ``keypoints`` (N, K, 2), ``component_keypoints`` (N, M, K, 2), ``bboxes`` (N, 4) xyxy
-    - scales: ``sigmas`` (N, 2), ``component_sigmas`` (N, M, 2)
+    - scales: ``sigmas`` (N, 2), ``component_sigmas`` (N, M, 2), ``keypoint_sigmas`` (N, K, 2)
 
     mmpose's estimator maps only keypoints and boxes. Other fields (scores, ``components``, ``mixture_probs``)
     are unchanged; ``keypoints_visible`` is the keypoint scores, as in mmpose.
