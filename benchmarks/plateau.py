@@ -78,14 +78,16 @@ def main(argv=None):
     if args.report:
         work_dir = args.step_dir if stepped else args.work_dir
         claims.score_finished(runs, args.seeds, work_dir, args.max_iters, size, args.jobs)
-        report = pl.write_report(runs, args.seeds, work_dir, args.plots_dir, args.max_iters, 'python '
-                                 + ' '.join(['benchmarks/plateau.py'] + (argv if argv is not None else sys.argv[1:])),
-                                 args.tag + ('_lr_step' if stepped else ''), tail=not stepped)
-        title = 'The paper\'s claims at a plateau: learning curves'
+        command = 'python ' + ' '.join(['benchmarks/plateau.py'] + (argv if argv is not None else sys.argv[1:]))
         if stepped:
             title = f'After the plateau, the lr x {args.lr_step:g} for {args.step_iters} iterations'
-            report = '\n'.join(['## AP at the plateau and after the lr step', ''] + lr_step.step_table(
-                runs, args.seeds, args.work_dir, args.step_dir)) + '\n' + report
+            report = pl.write_report(
+                runs, args.seeds, work_dir, args.plots_dir, args.max_iters, command, args.tag + '_lr_step',
+                tail=False, stage='after the lr step', preface=['## AP at the plateau and after the lr step', '']
+                + lr_step.step_table(runs, args.seeds, args.work_dir, args.step_dir))
+        else:
+            title = 'The paper\'s claims at a plateau: learning curves'
+            report = pl.write_report(runs, args.seeds, work_dir, args.plots_dir, args.max_iters, command, args.tag)
         os.makedirs(osp.dirname(osp.abspath(args.report)), exist_ok=True)
         with open(args.report, 'w') as f:
             f.write(f'# {title}\n\n' + report + '\n')

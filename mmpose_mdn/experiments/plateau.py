@@ -20,6 +20,7 @@ import json
 import os
 import os.path as osp
 import time
+from typing import Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 REGIMES = dict(ambiguous=0.5, visible=0.0)  # the share of people hiding the viewpoint cue
@@ -153,9 +154,10 @@ def run_jobs(jobs: list, workers: int) -> None:
 
 
 def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_iters: int, command: str = '',
-                 tag: str = '', tail: bool = True) -> str:
+                 tag: str = '', tail: bool = True, stage: str = 'at the plateau', preface: Sequence[str] = ()) -> str:
     """The report (Markdown; ``command`` the one that made it) of the cached ``runs`` ((regime, model, recipe)
-    triples) over ``seeds`` in ``work_dir`` (the plateau's, or stepped runs' of :mod:`.lr_step`): the table of
+    triples) over ``seeds`` in ``work_dir`` (the plateau's, or stepped runs' of :mod:`.lr_step`): ``preface``
+    (Markdown lines), the table of
     the paper's claims whose runs are all among ``runs`` (:func:`~.claims.claims_table`; with ``tail``, the AP
     claims again on each run's mean AP over the last quarter of its run), then per regime the
     curves of AP (refinement on and off) and of the hidden people's left/right order (mean ± std over the seeds at
@@ -169,11 +171,11 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
     from mmpose_mdn.evaluation.learning_curves import curve_stats
 
     from .claims import AP_TESTS, CLAIMS, claims_table
-    lines = [f'Command: `{command}`', '', f'Seeds {seeds}; CPU, one torch thread a run.', '']
+    lines = [f'Command: `{command}`', '', f'Seeds {seeds}; CPU, one torch thread a run.', '', *preface]
     names = {(r, run_name(m, v)) for r, m, v in runs}
     claims = [c for c in CLAIMS if {c.x, c.y or c.x} <= names]
     if claims:
-        lines += ['## The paper\'s claims at the plateau', ''] + claims_table(work_dir, seeds, max_iters, claims)
+        lines += [f'## The paper\'s claims {stage}', ''] + claims_table(work_dir, seeds, max_iters, claims)
     ap_claims = [c for c in claims if c.test in AP_TESTS]
     if ap_claims and tail:
         lines += ['The claims that compare AP, each run\'s AP taken as its mean over the last quarter of its run (its '
