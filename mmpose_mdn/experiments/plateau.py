@@ -197,16 +197,21 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
                       if osp.exists(osp.join(f, 'scores.json'))}
             if not scores:
                 continue
-            states = [json.load(open(osp.join(folders[s], 'state.json'))) for s in scores
-                      if osp.exists(osp.join(folders[s], 'state.json'))]
+            by_seed = {s: json.load(open(osp.join(folders[s], 'state.json'))) for s in scores
+                       if osp.exists(osp.join(folders[s], 'state.json'))}
+            states = list(by_seed.values())
+            # a stepped run's curve from its lr step on (iteration 0), so that the seeds' curves line up
+            start = {s: by_seed.get(s, {}).get('from', 0) for s in scores}
             for ax, (key, mode, title) in zip(axes, panels):
-                curves = {s: c for s, c in ((s, curve(v, key, mode)) for s, v in scores.items()) if c}
+                curves = {s: {i - start[s]: ap for i, ap in c.items()}
+                          for s, c in ((s, curve(v, key, mode)) for s, v in scores.items()) if c}
                 if curves:
                     its, mean, std = curve_stats(curves)
                     line = ax.errorbar(its, mean, yerr=std, label=f'{name} ({len(curves)} seeds)', capsize=3)
                     for c in curves.values():  # each seed to its own end, thin
                         ax.plot(sorted(c), [c[i] for i in sorted(c)], color=line[0].get_color(), alpha=0.3, lw=1)
-                ax.set(title=f'{regime}: {title}', xlabel='iteration')
+                ax.set(title=f'{regime}: {title}',
+                       xlabel='iterations after the lr step' if any(start.values()) else 'iteration')
             last = [v[f'{max(curve(v))}/on'] for v in scores.values()]
             last_off = [v[f'{max(curve(v))}/off'] for v in scores.values()]
 
