@@ -216,9 +216,9 @@ class CenterNetMDNHead(BaseHead):
         self.centre_offset_loss = MODELS.build(centre_offset_loss)
         self.keypoint_subpixel_loss = MODELS.build(keypoint_subpixel_loss)
         self.offset_loss = MODELS.build(offset_loss)
-        sigmas = self.keypoint_sigmas()
-        if sigmas is not None and sigmas.size != K:
-            raise ValueError(f'CenterNetMDNHead has num_keypoints={K}, but its offset_loss has {sigmas.size} '
+        sigmas = getattr(self.offset_loss, 'keypoint_sigmas', None)  # a tensor's size only: built on 'meta' too
+        if sigmas is not None and sigmas.numel() != K:
+            raise ValueError(f'CenterNetMDNHead has num_keypoints={K}, but its offset_loss has {sigmas.numel()} '
                              f'keypoint sigmas from {self.offset_loss.metainfo}: set offset_loss.metainfo to the '
                              'dataset\'s metainfo file (its sigmas, one per keypoint)')
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
@@ -376,7 +376,7 @@ class CenterNetMDNHead(BaseHead):
                     isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0 for t in per_keypoint)):
             raise ValueError(f'test_cfg.keypoint_temperatures must be {self.num_keypoints} numbers > 0 (one per '
                              f'keypoint), got {per_keypoint!r}')
-        if per_keypoint is not None and self.keypoint_sigmas() is None:
+        if per_keypoint is not None and getattr(self.offset_loss, 'keypoint_sigmas', None) is None:
             raise ValueError('test_cfg.keypoint_temperatures needs an offset_loss with keypoint sigmas (MDNLoss)')
         if test_cfg.get('person_score', 'centre') not in ('centre', 'expected_oks'):
             raise ValueError(f"test_cfg.person_score must be 'centre' or 'expected_oks', got "
