@@ -46,11 +46,12 @@ def main(argv=None):
     parser.add_argument('--step-iters', type=int, default=2000, help='iterations after the lr step')
     parser.add_argument('--step-every', type=int, default=500, help='iterations between scores after the lr step')
     parser.add_argument('--step-dir', default=osp.join(pl.ROOT, 'work_dirs', 'plateau_lr_step'))
-    parser.add_argument('--quick', action='store_true', help='16 training images, 4 iterations, a score every 2')
+    parser.add_argument('--quick', action='store_true',
+                        help='16 training images, 4 iterations, a score every 2 (an lr step: 2 more)')
     args = parser.parse_args(argv)
     size = 'quick' if args.quick else 'full'
     if args.quick:
-        args.iters, args.every, args.max_iters, args.step_iters, args.step_every = 4, 2, 4, 4, 2
+        args.iters, args.every, args.max_iters, args.step_iters, args.step_every = 4, 2, 4, 2, 2
     per_epoch = pl.SIZES[size]['train'] // pl.BATCH
     if args.every % per_epoch or args.iters % args.every:
         parser.error(f'--every must be a multiple of {per_epoch} iterations (an epoch) and --iters of --every')

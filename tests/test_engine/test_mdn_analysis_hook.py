@@ -190,33 +190,40 @@ def test_hook_logs_scalars_every_validation_epoch(first12, tmp_path):
 def test_temperatures_fitted_on_one_split_report_and_apply_on_another(tested, from_checkpoint, mini_checkpoint,
                                                                        first12, tmp_path):
     """--fit-out on the session's first 12 images (its checkpoint, barely trained, matches one person there: the
-    fitting split is the reported one here; a user fits on a split it does not report); --temperatures on them
-    reports the calibration before and after them, and the head's test_cfg with the same temperatures (the .py
-    fragment) gives predictions whose calibration is that 'after': sigma x T_sigma and pi tempered at test time, as
-    the analysis applies them, and a fit on them finds the first fit's T_sigma divided by T_sigma."""
+    fitting split is the reported one here; a user fits on a split it does not report) writes the temperatures and
+    their .py fragment, with --fit-keypoints one sigma temperature per keypoint in place of the shared one (the
+    shared file is written from the same analysis). --temperatures with both (the shared sigma temperature and
+    the per-keypoint ones, pi's) reports the calibration before and after them, and the head's test_cfg with the
+    same temperatures gives predictions (keypoint_sigmas = sigma T v_k t_k) whose calibration is that 'after': the
+    analysis applies them as the head does, and a fit on them finds the first fits divided by T_sigma."""
     out, _ = tested
     (tmp_path / 'first12.pkl').write_bytes(pickle.dumps(mmengine.load(out / 'preds.pkl')[:12]))
-    fit = tmp_path / 'T.json'
+    tool = load_script('tools/analysis/mdn_analysis.py')
+    common = ['--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options(first12)]
     call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir',
-              tmp_path / 'fit', '--seeds', '0', '--displacements', '1', '--fit-out', fit, '--cfg-options',
-              *mini_data_options(first12))
-    temperatures = json.loads(fit.read_text())
-    assert set(temperatures) == {'sigma_temperature', 'pi_temperature', 'oks_area_ratio'}
-    assert all(v > 0 for v in temperatures.values())
-    fragment = mmengine.Config.fromfile(tmp_path / 'T.py')
-    assert fragment.model.test_cfg.to_dict() == temperatures
+              tmp_path / 'fit', '--fit-out', tmp_path / 'Tk.json', '--fit-keypoints', *common)
+    tool.write_temperatures(str(tmp_path / 'fit' / 'test' / 'analysis.json'), str(tmp_path / 'T.json'))
+    per_keypoint, shared = (json.loads((tmp_path / f).read_text()) for f in ('Tk.json', 'T.json'))
+    assert set(shared) == {'sigma_temperature', 'pi_temperature', 'oks_area_ratio'}
+    assert all(v > 0 for v in shared.values())
+    assert set(per_keypoint) == {'keypoint_temperatures', 'pi_temperature', 'oks_area_ratio'}
+    t = np.array(per_keypoint['keypoint_temperatures'])
+    assert len(t) == 17 and (t > 0).all() and np.ptp(t) > 0.1
+    for name, fitted in (('T', shared), ('Tk', per_keypoint)):
+        assert mmengine.Config.fromfile(tmp_path / f'{name}.py').model.test_cfg.to_dict() == fitted
+    temperatures = {**shared, **per_keypoint}
+    (tmp_path / 'both.json').write_text(json.dumps(temperatures))
     call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir',
-              tmp_path / 'report', '--seeds', '0', '--displacements', '1', '--temperatures', fit, '--cfg-options',
-              *mini_data_options(first12))
+              tmp_path / 'report', '--temperatures', tmp_path / 'both.json', *common)
     reported = json.loads((tmp_path / 'report' / 'test' / 'analysis.json').read_text())['calibration']
     assert reported['before'] == from_checkpoint['calibration']['before']
     assert reported['after']['temperatures'] == temperatures
     report = (tmp_path / 'report' / 'test' / 'report.md').read_text()
-    assert '## Calibration' in report and f'after (T_sigma {temperatures["sigma_temperature"]:.3g}' in report
+    assert '## Calibration' in report and (f'after (T_sigma {temperatures["sigma_temperature"]:.3g}, T_pi '
+                                           f'{temperatures["pi_temperature"]:.3g}, one T per keypoint)') in report
     assert (tmp_path / 'report' / 'test' / 'calibration.png').stat().st_size > 0
     call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', tmp_path / 'applied',
-              '--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options(first12),
-              *(f'model.test_cfg.{k}={v!r}' for k, v in temperatures.items()))
+              *common, *(f'model.test_cfg.{k}={v!r}'.replace(' ', '') for k, v in temperatures.items()))
     applied = json.loads((tmp_path / 'applied' / 'test' / 'analysis.json').read_text())['calibration']
     after, before = reported['after'], applied['before']
     assert before['person_score'] == after['person_score']
@@ -229,40 +236,9 @@ def test_temperatures_fitted_on_one_split_report_and_apply_on_another(tested, fr
                                    np.array(after['sigma']['expected_oks'][name], dtype=float), rtol=1e-5)
         np.testing.assert_allclose(np.array(before['pi'][name], dtype=float), np.array(after['pi'][name], dtype=float),
                                    rtol=1e-4)
-    assert applied['fitted']['sigma_temperature'] == pytest.approx(
-        from_checkpoint['calibration']['fitted']['sigma_temperature'] / temperatures['sigma_temperature'], rel=1e-5)
-
-
-def test_keypoint_temperatures_fitted_reported_and_applied(tested, mini_checkpoint, first12, tmp_path):
-    """--fit-out --fit-keypoints writes one sigma temperature per keypoint in place of the shared one (and the .py
-    fragment); the head's test_cfg with them gives predictions (keypoint_sigmas = sigma v_k t_k) whose calibration
-    is the analysis' 'after' with them, and on which a new fit finds 1 for every keypoint."""
-    out, _ = tested
-    (tmp_path / 'first12.pkl').write_bytes(pickle.dumps(mmengine.load(out / 'preds.pkl')[:12]))
-    fit = tmp_path / 'Tk.json'
-    common = ['--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options(first12)]
-    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir',
-              tmp_path / 'fit', '--fit-out', fit, '--fit-keypoints', *common)
-    temperatures = json.loads(fit.read_text())
-    assert set(temperatures) == {'keypoint_temperatures', 'pi_temperature', 'oks_area_ratio'}
-    t = np.array(temperatures['keypoint_temperatures'])
-    assert len(t) == 17 and (t > 0).all() and np.ptp(t) > 0.1
-    assert mmengine.Config.fromfile(tmp_path / 'Tk.py').model.test_cfg.to_dict() == temperatures
-    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir',
-              tmp_path / 'report', '--temperatures', fit, *common)
-    after = json.loads((tmp_path / 'report' / 'test' / 'analysis.json').read_text())['calibration']['after']
-    assert 'one T per keypoint' in (tmp_path / 'report' / 'test' / 'report.md').read_text()
-    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', tmp_path / 'applied', *common,
-              *(f'model.test_cfg.{k}={v!r}'.replace(' ', '') for k, v in temperatures.items()))
-    applied = json.loads((tmp_path / 'applied' / 'test' / 'analysis.json').read_text())['calibration']
-    for key in ('coverage', 'rms'):
-        for group, values in after['sigma'][key].items():
-            np.testing.assert_allclose(np.array(applied['before']['sigma'][key][group], dtype=float),
-                                       np.array(values, dtype=float), rtol=1e-5, err_msg=f'{key} {group}')
-    for name in ('confidence', 'outcome'):
-        np.testing.assert_allclose(np.array(applied['before']['sigma']['expected_oks'][name], dtype=float),
-                                   np.array(after['sigma']['expected_oks'][name], dtype=float), rtol=1e-5)
-    np.testing.assert_allclose(applied['keypoint_temperatures'], 1, rtol=1e-4)
+    labelled = t != 1  # a keypoint the matched person has no label for keeps 1
+    np.testing.assert_allclose(np.array(applied['keypoint_temperatures'])[labelled],
+                               1 / temperatures['sigma_temperature'], rtol=1e-4)
     with pytest.raises(ValueError, match='must hold sigma_temperature or keypoint_temperatures'):
         (tmp_path / 'bad.json').write_text(json.dumps(dict(keypoint_temperatures=[1.0, -1.0])))
-        load_script('tools/analysis/mdn_analysis.py').load_temperatures(str(tmp_path / 'bad.json'))
+        tool.load_temperatures(str(tmp_path / 'bad.json'))
