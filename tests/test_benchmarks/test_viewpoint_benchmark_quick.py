@@ -100,6 +100,7 @@ def test_calibration_command_on_the_quick_runs(quick, tmp_path):
     cached = json.loads((run / 'calibration.json').read_text())
     assert cached['ap']['plain'] == pytest.approx(results['MDN2']['metrics']['coco/AP'], abs=1e-9)
     assert 0 <= cached['ap']['expected_oks'] <= 1 and 'before' in cached['val']
+    assert cached['keypoint_temperatures'] is None or 0 <= cached['ap']['expected_oks_per_keypoint'] <= 1
     assert (path / 'calibration_data' / 'seed0' / 'annotations' / 'viewpoint_val.json').exists()
     scenes = json.loads((path / 'calibration_data' / 'seed0' / 'annotations' / 'viewpoint_val.json').read_text())
     val = json.loads((path / 'data' / 'seed0' / 'annotations' / 'viewpoint_val.json').read_text())
