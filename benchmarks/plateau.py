@@ -11,7 +11,8 @@ quarter (at least ``--min-scores`` scores) or ``--max-iters``; a score every ``-
 ``--lr-step FACTOR`` trains no plateau run: it continues each finished one ``--step-iters`` iterations with its lr
 x FACTOR (:mod:`mmpose_mdn.experiments.lr_step`) in ``--step-dir``, and the report is of those stepped runs::
 
-    python benchmarks/plateau.py --claims --seeds 101 102 103 --lr-step 0.1 --report benchmarks/results/plateau_lr_step.md
+    python benchmarks/plateau.py --claims --seeds 101 102 103 --lr-step 0.1 \\
+        --report benchmarks/results/plateau_lr_step.md
 """
 import argparse
 import os

@@ -189,10 +189,12 @@ def finished(state: dict, max_iters: int) -> bool:
 
 def seed_values(work: str, mode: str) -> Optional[dict]:
     """A finished run's values at its last checkpoint, refinement ``mode``: ``ap``, ``ap_tail`` (the mean AP over the
-    last quarter of the run, :func:`~mmpose_mdn.evaluation.learning_curves.tail_mean`), ``agreement`` (people whose cue is
-    visible, all people where none hides it), and :func:`final_scores`' ``flip``, ``without``, ``share_others`` and
-    ``order_fresh`` (the balanced order on fresh scenes), None where it has none; None where ``claims.json`` is
-    missing."""
+    last quarter of the run, :func:`~mmpose_mdn.evaluation.learning_curves.tail_mean`), ``agreement`` (people whose
+    cue is visible, all people where none hides it), and :func:`final_scores`' ``flip``, ``without``,
+    ``share_others`` and ``order_fresh`` (the balanced order on fresh scenes), None where it has none; None where
+    ``claims.json`` is missing."""
+    from mmpose_mdn.evaluation.learning_curves import tail_mean
+
     from .plateau import curve
     path = osp.join(work, 'claims.json')
     if not osp.exists(path):
@@ -202,9 +204,9 @@ def seed_values(work: str, mode: str) -> Optional[dict]:
     if it != max(curve(scores)):
         raise RuntimeError(f'{work}: claims.json is of iteration {it}, but the run has trained further: run '
                            'final_scores again')
-    from mmpose_mdn.evaluation.learning_curves import tail_mean
     last, on = scores[f'{it}/{mode}'], scores[f'{it}/on']
-    return dict(ap=last['coco/AP'], ap_tail=tail_mean(curve(scores, mode=mode)), agreement=on.get('viewpoint/agreement_visible', on.get('viewpoint/agreement')),
+    return dict(ap=last['coco/AP'], ap_tail=tail_mean(curve(scores, mode=mode)),
+                agreement=on.get('viewpoint/agreement_visible', on.get('viewpoint/agreement')),
                 flip=claims.get(f'flip_{mode}'), without=claims.get(f'without_{mode}'),
                 share_others=claims.get('share_others'),
                 order_fresh=claims.get('fresh', {}).get('lr_order_hidden_balanced'))

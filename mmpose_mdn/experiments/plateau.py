@@ -219,8 +219,9 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
                 values = [x for x in values if x == x]
                 return f'{np.mean(values):.3f} ± {np.std(values):.3f}' if values else '–'
             lines.append(f'| {name} | {len(scores)} | ' + ', '.join(str(max(curve(v))) for v in scores.values())
-                         + ' | ' + ', '.join('yes' if s.get('plateaued') else (f'lr step at {s["from"]}' if 'from' in s else 'no')
-                                     for s in states) + ' | '
+                         + ' | ' + ', '.join('yes' if s.get('plateaued') else
+                                             (f'lr step at {s["from"]}' if 'from' in s else 'no') for s in states)
+                         + ' | '
                          + ', '.join(f'{s["rise"]["on"]:.3f} / {s["rise"]["off"]:.3f}' for s in states
                                      if s.get('rise') is not None) + ' | '
                          + cell([m['coco/AP'] for m in last]) + ' | ' + cell([m['coco/AP'] for m in last_off])

@@ -117,8 +117,8 @@ def test_keypoint_sigma_ellipses_only_with_show_kpt_sigma():
     assert shown[int(y16) + 8:int(y16) + 12, 60].sum() < draw(sample(people), show_kpt_sigma=True)[
         int(y16) + 8:int(y16) + 12, 60].sum()  # drawn where it scores
     # the head's own per-keypoint stds (test_cfg.keypoint_temperatures) are drawn instead: (20, 5) at the left hip
-    people['keypoint_sigmas'] = people['sigmas'][:, None] * np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72,
-                                                                      .62, .62, .5, 1.07, .87, .87, .89, .89])[:, None] / 10
+    v = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, .5, 1.07, .87, .87, .89, .89]) / 10
+    people['keypoint_sigmas'] = people['sigmas'][:, None] * v[:, None]
     own = draw(sample(people), show_kpt_sigma=True)
     assert tuple(own[int(y), int(x + 20)]) == tuple(own[int(y), int(x - 20)]) == colour
     assert not own[int(y), int(x) + 41:int(x) + 45].any()
