@@ -7,10 +7,10 @@ continued after a final lr step (``--lr-step``), Adam's moments and the iteratio
 import json
 
 import pytest
-import torch
 
 from conftest import load_script
 from mmpose_mdn.experiments import lr_step
+from mmpose_mdn.utils import load_local_checkpoint
 
 plateau = load_script('benchmarks/plateau.py')  # the command line
 pl = plateau.pl  # mmpose_mdn.experiments.plateau
@@ -57,11 +57,11 @@ def test_quick_run_then_continued_then_cached(tmp_path):
                              str(tmp_path / 'step.md'), '--plots-dir', str(tmp_path / 'plots')]
     plateau.main(step_args)
     stepped = tmp_path / 'step' / 'ambiguous' / 'MDN3_start' / 'seed7'
-    plateau_ckpt = torch.load(run / 'epoch_3.pth', weights_only=False)
+    plateau_ckpt = load_local_checkpoint(str(run / 'epoch_3.pth'))
     lr = plateau_ckpt['optimizer']['param_groups'][0]['lr']
-    copied = torch.load(stepped / 'epoch_3.pth', weights_only=False)
+    copied = load_local_checkpoint(str(stepped / 'epoch_3.pth'))
     assert [g['lr'] for g in copied['optimizer']['param_groups']] == [0.1 * lr]
-    last = torch.load(stepped / 'epoch_4.pth', weights_only=False)
+    last = load_local_checkpoint(str(stepped / 'epoch_4.pth'))
     # the quick run is still in its 50-iteration warm-up, which goes on scaling the stepped lr (x 1.17 from 6 to 8)
     assert 0.1 * lr < last['optimizer']['param_groups'][0]['lr'] < 0.2 * lr
     assert last['meta']['iter'] == 8  # the iteration count goes on
