@@ -13,7 +13,7 @@ What the analysis returns (``analysis.json``)::
     calibration                     before (as predicted), after (with ``temperatures``, where given): the
                                     person score's, sigma's and pi's calibration (:mod:`.calibration_analysis`);
                                     fitted: the temperatures a fit on this file gives (MDN with sigmas);
-                                    keypoint_temperatures: one per keypoint (measured, not a test_cfg field)
+                                    keypoint_temperatures: one sigma temperature per keypoint (--fit-keypoints)
     note                            L1 models: why the component analyses are absent
 """
 import hashlib

@@ -144,8 +144,9 @@ def calibration_lines(cal: dict) -> list:
                   'mdn_analysis.py --fit-out`, then `--temperatures`): ' + ', '.join(
                       f'{k} {v:.3g}' for k, v in cal['fitted'].items()), '']
     if 'keypoint_temperatures' in cal:
-        lines += ['One temperature per keypoint, in the dataset\'s keypoint order (measured only: where these differ, '
-                  'one shared temperature cannot calibrate every keypoint): '
+        lines += ['One temperature per keypoint a fit on this file gives, in the dataset\'s keypoint order (where '
+                  'these differ, one shared temperature cannot calibrate every keypoint; `--fit-out --fit-keypoints` '
+                  'writes them): '
                   + ', '.join(f'{v:.2f}' for v in cal['keypoint_temperatures']), '']
     return lines
 

@@ -80,18 +80,16 @@ def calibrate_run(run: str, seed: int, refine: bool = True) -> dict:
     plain, samples, val_ann = test_run(cfg, checkpoint, work, 'val_plain', refine=refine)
     val_preds = Predictions.from_samples(samples, val_ann)
     val = analysis(val_ann, fitted).calibrate(val_preds)
-    if per_keypoint is not None:  # sigma with one temperature per keypoint instead of the shared one
-        val['per_keypoint'] = analysis(val_ann, {**fitted, 'sigma_temperature': 1.0,
-                                                 'keypoint_temperatures': per_keypoint}).calibrate(val_preds)['after']
     scored, _, _ = test_run(cfg, checkpoint, work, 'val_expected_oks', refine=refine,
                             test_cfg=dict(person_score='expected_oks', **fitted))
     out = dict(fitted=fitted, keypoint_temperatures=per_keypoint, val=val,
                ap=dict(plain=plain['coco/AP'], expected_oks=scored['coco/AP']))
-    if per_keypoint is not None:
-        test_cfg = {**fitted, 'sigma_temperature': 1.0, 'keypoint_temperatures': per_keypoint}
+    if per_keypoint is not None:  # sigma with one temperature per keypoint instead of the shared one
+        by_keypoint = {**fitted, 'sigma_temperature': 1.0, 'keypoint_temperatures': per_keypoint}
+        val['per_keypoint'] = analysis(val_ann, by_keypoint).calibrate(val_preds)['after']
         out['ap']['expected_oks_per_keypoint'] = test_run(
             cfg, checkpoint, work, 'val_expected_oks_per_keypoint', refine=refine,
-            test_cfg=dict(person_score='expected_oks', **test_cfg))[0]['coco/AP']
+            test_cfg=dict(person_score='expected_oks', **by_keypoint))[0]['coco/AP']
     with open(cache, 'w') as f:
         json.dump(out, f, indent=1)
     return out
