@@ -12,7 +12,7 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, Features, InstanceList, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
-from ...evaluation.calibration import expected_oks
+from ..utils.expected_oks import expected_oks
 from ..utils.hierarchical_mdn import BRANCHES, hierarchical_parameters
 from ..utils.mdn import (check_component_rule, mdn_channels, mdn_parameters, mdn_slices, mixture_probs,
                          select_component)
