@@ -2,7 +2,8 @@
 (mmpose's tools/test.py, runnable on CPU and under torchrun without CUDA).
 
 ``--out FILE.json`` writes the metrics to FILE.json and the COCO-format predictions of CocoMetric to
-FILE.keypoints.json; ``--dump FILE.pkl`` pickles every prediction (mmengine's DumpResults)."""
+FILE.keypoints.json; ``--dump FILE.pkl`` pickles every prediction (mmengine's DumpResults; it replaces a
+DumpResults of the config, and without it the test refuses to overwrite an existing file that one names)."""
 import argparse
 import os
 import os.path as osp
@@ -58,7 +59,16 @@ def merge_args(cfg, args):
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must be a .pkl file, got {args.dump}')
-        cfg.test_evaluator = [*evaluators(cfg), dict(type='DumpResults', out_file_path=args.dump)]
+        kept = [e for e in evaluators(cfg) if e.get('type') != 'DumpResults']  # --dump replaces the config's
+        cfg.test_evaluator = [*kept, dict(type='DumpResults', out_file_path=args.dump)]
+    else:
+        for evaluator in evaluators(cfg):
+            path = evaluator.get('out_file_path') if evaluator.get('type') == 'DumpResults' else None
+            if path is not None and osp.exists(path):
+                raise FileExistsError(
+                    f'{args.config}: test_evaluator DumpResults.out_file_path={path} exists (a config dumped by a '
+                    'run dumps its predictions there) and this test would overwrite it: pass --dump FILE.pkl to '
+                    'write them elsewhere, or delete the file')
     return cfg
 
 

@@ -2,7 +2,8 @@
 with a message naming the file or field (tools/train.py, tools/test.py, tools/misc/check_dataset.py)."""
 import json
 
-from conftest import MINI_MDN, call_tool, coco_mini_copy, data_dir, scalars
+import pytest
+from conftest import MINI_MDN, call_tool, coco_mini_copy, data_dir, load_script, scalars
 
 
 def test_data_root_override_trains_and_tests_on_the_new_data(tmp_path):
@@ -42,3 +43,27 @@ def test_run_length_cap_that_works_and_the_one_that_does_not(tmp_path):
     assert [r['iter'] for r in records] == [1, 2, 3]
     dumped = next((tmp_path / 'ok').glob('*.py')).read_text()  # the config the run used
     assert "type='CPUAmpOptimWrapper'" in dumped  # --amp on a CPU: bfloat16 autocast, not mmengine's assertion
+
+
+def test_test_tool_keeps_a_runs_dumped_predictions(tmp_path):
+    """A config dumped by a run can carry a DumpResults into the run's own predictions.pkl: tools/test.py on it
+    (e.g. with the flip test switched on) refuses to overwrite that file, naming the config and the field;
+    ``--dump`` replaces the config's DumpResults; a DumpResults whose file does not exist yet is kept."""
+    from mmengine.config import Config
+    test = load_script('tools/test.py')
+    cfg = Config.fromfile(MINI_MDN)
+    kept = tmp_path / 'predictions.pkl'
+    kept.write_bytes(b'the run\'s predictions')
+    cfg.test_evaluator = [cfg.test_evaluator, dict(type='DumpResults', out_file_path=str(kept))]
+    config = tmp_path / 'run_config.py'
+    cfg.dump(config)
+
+    def merged(*flags):
+        return test.merge_args(Config.fromfile(config), test.parse_args([str(config), 'ckpt.pth', *flags]))
+    with pytest.raises(FileExistsError, match=f'{config}: test_evaluator DumpResults.out_file_path={kept} exists'):
+        merged('--cfg-options', 'model.test_cfg.flip_test=True')
+    assert kept.read_bytes() == b'the run\'s predictions'
+    dumps = [e for e in merged('--dump', str(tmp_path / 'flip.pkl')).test_evaluator if e.type == 'DumpResults']
+    assert [e.out_file_path for e in dumps] == [str(tmp_path / 'flip.pkl')]
+    kept.unlink()
+    assert [e.type for e in merged().test_evaluator] == ['CocoMetric', 'DumpResults']
