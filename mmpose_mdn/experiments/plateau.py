@@ -184,19 +184,19 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
     panels = (('coco/AP', 'on', 'AP, refinement on'), ('coco/AP', 'off', 'AP, refinement off'),
               ('viewpoint/lr_order_hidden', 'on', 'left/right order, people hiding the cue (pooled)'))
     columns = ('coco/AP', 'viewpoint/lr_order_hidden', 'viewpoint/lr_order_visible', 'viewpoint/agreement_visible')
-    for regime in dict.fromkeys(r for r, _, _ in runs):
+    scored = [(r, m, v) for r, m, v in runs  # a regime none of whose runs has a score yet gets no section
+              if any(osp.exists(osp.join(run_dir(work_dir, r, m, v, s), 'scores.json')) for s in seeds)]
+    for regime in dict.fromkeys(r for r, _, _ in scored):
         fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5))
         lines += [f'## {regime} (hidden cue {REGIMES[regime]:g})', '',
                   '| model | seeds | iterations | plateaued | rise, on / off | AP on | AP off | order, cue hidden | '
                   'order, cue visible | agreement, cue visible | order, cue hidden: balanced, fresh scenes |',
                   '| --- |' + ' ---: |' * 10]
-        for _, model, recipe in [r for r in runs if r[0] == regime]:
+        for _, model, recipe in [r for r in scored if r[0] == regime]:
             name = run_name(model, recipe)
             folders = {s: run_dir(work_dir, regime, model, recipe, s) for s in seeds}
             scores = {s: json.load(open(osp.join(f, 'scores.json'))) for s, f in folders.items()
                       if osp.exists(osp.join(f, 'scores.json'))}
-            if not scores:
-                continue
             by_seed = {s: json.load(open(osp.join(folders[s], 'state.json'))) for s in scores
                        if osp.exists(osp.join(folders[s], 'state.json'))}
             states = list(by_seed.values())

@@ -38,6 +38,11 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     report = (tmp_path / 'report.md').read_text()
     assert '| MDN3_start | 1 | 4 | no |' in report and '| c | MDN3 uses two modes |' in report
     assert (tmp_path / 'plots' / 'plateau_ambiguous.png').stat().st_size > 0
+    # a regime with no scored run yet gets no section and no (empty) plot
+    partial = pl.write_report([('ambiguous', 'MDN3', 'start'), ('visible', 'MDN3', 'start')], [7],
+                              str(tmp_path / 'work'), str(tmp_path / 'plots2'), 4)
+    assert '## ambiguous' in partial and '## visible' not in partial
+    assert sorted(p.name for p in (tmp_path / 'plots2').iterdir()) == ['plateau_ambiguous.png']
     # stopped while scoring: the same call scores what is missing and trains nothing
     (run / 'scores.json').write_text(json.dumps({k: v for k, v in scores.items() if k != '4/off'}))
     pl.train_until_plateau(('ambiguous', 'MDN3', 'start', 7, 4, 2, 4, str(tmp_path / 'work'), 'quick', 8))
