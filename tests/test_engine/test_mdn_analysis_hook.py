@@ -63,10 +63,25 @@ def from_checkpoint(mini_checkpoint, first12, tmp_path_factory):
     """tools/analysis/mdn_analysis.py from the session's checkpoint: it runs the test (on the first 12 val images)
     with the hook. Returns its analysis."""
     out = tmp_path_factory.mktemp('from_checkpoint')
-    proc = call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, mini_checkpoint, '--out-dir', out, '--seeds', '0',
-                     '--displacements', '1', '--cfg-options', *mini_data_options(first12))
+    config, kept = run_config_with_dump(out, mini_data_options(first12))
+    proc = call_tool('tools/analysis/mdn_analysis.py', config, mini_checkpoint, '--out-dir', out, '--seeds', '0',
+                     '--displacements', '1')
     assert f'report: {out / "test" / "report.md"}' in proc.stdout
+    assert kept.read_bytes() == b'the run\'s predictions'  # the config's DumpResults is left out
     return json.loads((out / 'test' / 'analysis.json').read_text())
+
+
+def run_config_with_dump(folder, options):
+    """The coco-mini config with ``options`` as a run dumps it, its test evaluators ending with a DumpResults into
+    the run's (existing) ``predictions.pkl``: (config path, that file)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(MINI_MDN)
+    cfg.merge_from_dict(dict(option.split('=', 1) for option in options))
+    kept = folder / 'predictions.pkl'
+    kept.write_bytes(b'the run\'s predictions')
+    cfg.test_evaluator = [cfg.test_evaluator, dict(type='DumpResults', out_file_path=str(kept))]
+    cfg.dump(folder / 'run_config.py')
+    return folder / 'run_config.py', kept
 
 
 def test_tool_from_the_checkpoint_runs_the_test_with_the_hook(tested, from_checkpoint):

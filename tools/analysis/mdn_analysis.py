@@ -53,11 +53,15 @@ def parse_args(argv=None):
     return args
 
 
+def evaluators(cfg) -> list:
+    """The config's test evaluators as a list."""
+    return cfg.test_evaluator if isinstance(cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
+
+
 def coco_metric(cfg) -> dict:
     """The config's test CocoMetric settings (an empty dict without one)."""
-    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
-    return next((dict(e) for e in evaluators if e.get('type', 'CocoMetric') in ('CocoMetric', 'mmpose.CocoMetric')),
-                {})
+    coco = ('CocoMetric', 'mmpose.CocoMetric')
+    return next((dict(e) for e in evaluators(cfg) if e.get('type', 'CocoMetric') in coco), {})
 
 
 def dataset_meta(cfg) -> dict:
@@ -136,6 +140,9 @@ def main(argv=None):
         cfg.work_dir = cfg.get('work_dir') or out_dir
         cfg.default_hooks.analysis = dict(type='MDNAnalysisHook', enable=True, ann_file=ann_file, out_dir=out_dir,
                                           **options)
+        # the analysis writes its report only: a DumpResults of the config (a run's dumped config carries one into
+        # the run's own predictions.pkl) would overwrite that file
+        cfg.test_evaluator = [e for e in evaluators(cfg) if e.get('type') != 'DumpResults']
         Runner.from_cfg(visualizer_per_run(cfg)).test()
         print(f'report: {osp.join(out_dir, "test", "report.md")}')
         write_temperatures(osp.join(out_dir, 'test', 'analysis.json'), args.fit_out, args.fit_keypoints)
