@@ -53,15 +53,15 @@ def run_options(seed: int, data_root: str, sizes: dict, hidden_cue: float) -> di
 
 
 class Progress:
-    """A run's output: every line into its log file, the end of each epoch (loss, AP) also onto the console."""
+    """A run's output: every line into its log file, the end of each epoch (loss, AP) also onto ``console``."""
 
-    def __init__(self, log_file, tag: str):
-        self.log_file, self.tag = log_file, tag
+    def __init__(self, log_file, tag: str, console):
+        self.log_file, self.tag, self.console = log_file, tag, console
 
     def write(self, text: str) -> int:
         for epoch in filter(None, map(EPOCH_END.search, text.splitlines())):
             if epoch.group(2) == epoch.group(3):
-                print(f'    {self.tag}: {epoch.group(1)} {epoch.group(4)}', file=sys.__stdout__, flush=True)
+                print(f'    {self.tag}: {epoch.group(1)} {epoch.group(4)}', file=self.console, flush=True)
         return self.log_file.write(text)
 
     def flush(self) -> None:
@@ -70,7 +70,8 @@ class Progress:
 
 @contextmanager
 def logged(path: str, tag: str):
-    with open(path, 'w') as f, redirect_stdout(Progress(f, tag)), redirect_stderr(f):
+    """The run's output into ``path``, its progress onto the stdout in effect before (the console, or a caller's)."""
+    with open(path, 'w') as f, redirect_stdout(Progress(f, tag, sys.stdout)), redirect_stderr(f):
         yield
 
 

@@ -2,8 +2,7 @@
 config (the data-driven start and the loss schedule active in real training), probes them, caches each result, and
 resumes from the cache instead of training again; `benchmarks/viewpoint_probe.py` on a run gives its probe."""
 import json
-import subprocess
-import sys
+import os
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ def study(*args, returncode=0):
     """The study's command line in this process (its runner package imported from beside it, as python does)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.syspath_prepend(str(ROOT / 'benchmarks'))
+        mp.setenv('OMP_NUM_THREADS', os.environ.get('OMP_NUM_THREADS', '1'))  # the runner sets it; undone after
         run = call_tool(STUDY, '--quick', '--groups', 'gate', *args, check=False)
     assert run.returncode == returncode, run.stdout[-4000:] + run.stderr[-4000:]
     return run
@@ -28,10 +28,8 @@ def study(*args, returncode=0):
 def work_dir(tmp_path_factory):
     """The runs of one quick study, started as a user starts it."""
     path = tmp_path_factory.mktemp('study')
-    # --jobs 1: the runs in the study's own process (spawned runs give the same results: checked by hand)
-    proc = subprocess.run([sys.executable, STUDY, '--quick', '--groups', 'gate', '--only', *RUNS, '--jobs', '1',
-                           '--work-dir', str(path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    # --jobs 1: the runs in this process (spawned runs give the same results: checked by hand)
+    study('--only', *RUNS, '--jobs', '1', '--work-dir', path)
     return path
 
 
