@@ -143,7 +143,15 @@ class ToolRun:
     stderr: str
 
 
-_last_tool_end = [0.0]  # when the previous in-process tool returned (see call_tool)
+_tool_ends = {}  # what names a run (a config's stem, a work dir) -> when the last in-process tool using it returned
+
+
+def run_names(args) -> set:
+    """What mmengine names a run by, of a tool call's arguments: each config's stem (its logger, visualizer and
+    message hub: ``<stem>_<second>``) and each ``--work-dir`` or ``--out-dir`` (its log folder: ``<dir>/<second>``)."""
+    args = [str(a) for a in args]
+    return {Path(a).stem for a in args if a.endswith('.py')} | {
+        b for a, b in zip(args, args[1:]) if a in ('--work-dir', '--out-dir')}
 
 
 def call_tool(*args, check=True) -> ToolRun:
@@ -151,14 +159,16 @@ def call_tool(*args, check=True) -> ToolRun:
     script's path (``args[0]``, from the repo root), without starting Python, torch and mmpose again. An exception
     or ``SystemExit`` becomes the exit status and the traceback, as the command line would print them.
 
-    mmengine names a run's logger, visualizer and log folder by its config and the second it starts, so two runs of
-    one config started within one second would share them: a call starts in a later second than the previous one
-    returned."""
+    mmengine names a run's logger, visualizer and log folder by its config or work dir and the second it starts, so
+    two runs of one config (or in one work dir) started within one second would share them: a call starts in a later
+    second than the last call that shared one of its :func:`run_names` returned."""
     import contextlib
     import io
     import time
     import traceback
-    while int(time.time()) == int(_last_tool_end[0]):
+    names = run_names(args[1:])
+    last = max((_tool_ends[n] for n in names if n in _tool_ends), default=0.0)
+    while int(time.time()) == int(last):
         time.sleep(0.05)
     import torch
     threads = torch.get_num_threads()  # a tool may set its own (benchmarks/speed.py: 1)
@@ -175,7 +185,7 @@ def call_tool(*args, check=True) -> ToolRun:
             code = 1
             err.write(traceback.format_exc())
         finally:
-            _last_tool_end[0] = time.time()
+            _tool_ends.update(dict.fromkeys(names, time.time()))
             torch.set_num_threads(threads)
     run = ToolRun(code, out.getvalue(), err.getvalue())
     if check:
