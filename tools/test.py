@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 
 from mmpose_mdn.engine import SaveMetricsHook
 from mmpose_mdn.utils import setup_cpu_distributed
-from mmpose_mdn.utils.config import merge_cfg_options, visualizer_per_run
+from mmpose_mdn.utils.config import merge_cfg_options, test_evaluators, visualizer_per_run
 
 
 def parse_args(argv=None):
@@ -34,10 +34,6 @@ def parse_args(argv=None):
     return args
 
 
-def evaluators(cfg):
-    return cfg.test_evaluator if isinstance(cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
-
-
 def merge_args(cfg, args):
     """Merge command-line arguments into the config (``--cfg-options`` first, so the flags apply on top)."""
     cfg = visualizer_per_run(merge_cfg_options(cfg, args.cfg_options))
@@ -53,16 +49,16 @@ def merge_args(cfg, args):
     if args.out is not None:
         if not args.out.endswith('.json'):
             raise ValueError(f'--out must be a .json file, got {args.out}')
-        for evaluator in evaluators(cfg):
+        for evaluator in test_evaluators(cfg):
             if evaluator.get('type') == 'CocoMetric':
                 evaluator.outfile_prefix = osp.splitext(args.out)[0]
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must be a .pkl file, got {args.dump}')
-        kept = [e for e in evaluators(cfg) if e.get('type') != 'DumpResults']  # --dump replaces the config's
+        kept = [e for e in test_evaluators(cfg) if e.get('type') != 'DumpResults']  # --dump replaces the config's
         cfg.test_evaluator = [*kept, dict(type='DumpResults', out_file_path=args.dump)]
     else:
-        for evaluator in evaluators(cfg):
+        for evaluator in test_evaluators(cfg):
             path = evaluator.get('out_file_path') if evaluator.get('type') == 'DumpResults' else None
             if path is not None and osp.exists(path):
                 raise FileExistsError(

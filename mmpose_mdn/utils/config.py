@@ -1,4 +1,5 @@
-"""Command-line overrides of a config that mean what they say (``--cfg-options`` of the tools)."""
+"""Command-line overrides of a config that mean what they say (``--cfg-options`` of the tools), and what the tools
+read of a config."""
 from typing import Any, Optional
 
 from mmengine.config import Config
@@ -61,3 +62,8 @@ def visualizer_per_run(cfg: Config) -> Config:
     if cfg.get('visualizer'):
         cfg.visualizer.pop('name', None)
     return cfg
+
+
+def test_evaluators(cfg: Config) -> list:
+    """The config's ``test_evaluator`` as a list (one evaluator or several)."""
+    return list(cfg.test_evaluator) if isinstance(cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]

@@ -26,7 +26,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import DATASETS
 
 from mmpose_mdn.evaluation import MDNAnalysis, Predictions, write_report
-from mmpose_mdn.utils.config import merge_cfg_options, visualizer_per_run
+from mmpose_mdn.utils.config import merge_cfg_options, test_evaluators, visualizer_per_run
 
 
 def parse_args(argv=None):
@@ -53,15 +53,10 @@ def parse_args(argv=None):
     return args
 
 
-def evaluators(cfg) -> list:
-    """The config's test evaluators as a list."""
-    return cfg.test_evaluator if isinstance(cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
-
-
 def coco_metric(cfg) -> dict:
     """The config's test CocoMetric settings (an empty dict without one)."""
     coco = ('CocoMetric', 'mmpose.CocoMetric')
-    return next((dict(e) for e in evaluators(cfg) if e.get('type', 'CocoMetric') in coco), {})
+    return next((dict(e) for e in test_evaluators(cfg) if e.get('type', 'CocoMetric') in coco), {})
 
 
 def dataset_meta(cfg) -> dict:
@@ -142,7 +137,7 @@ def main(argv=None):
                                           **options)
         # the analysis writes its report only: a DumpResults of the config (a run's dumped config carries one into
         # the run's own predictions.pkl) would overwrite that file
-        cfg.test_evaluator = [e for e in evaluators(cfg) if e.get('type') != 'DumpResults']
+        cfg.test_evaluator = [e for e in test_evaluators(cfg) if e.get('type') != 'DumpResults']
         Runner.from_cfg(visualizer_per_run(cfg)).test()
         print(f'report: {osp.join(out_dir, "test", "report.md")}')
         write_temperatures(osp.join(out_dir, 'test', 'analysis.json'), args.fit_out, args.fit_keypoints)

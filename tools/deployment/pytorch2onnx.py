@@ -58,6 +58,7 @@ def parse_args(argv=None):
 def verify_inputs(cfg, given) -> tuple:
     """The test pipeline's inputs of ``--verify`` and the CocoMetric to score them with: the files and folders
     given (no metric), else the config's test set and its test CocoMetric."""
+    from mmpose_mdn.utils.config import test_evaluators
     if given:
         paths = []
         for item in map(Path, given):
@@ -66,8 +67,7 @@ def verify_inputs(cfg, given) -> tuple:
             paths += (sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if item.is_dir()
                       else [item])
         return [dict(img_path=str(p)) for p in paths], None
-    evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
-    metric = next((dict(e) for e in evaluators if e['type'] in ('CocoMetric', 'mmpose.CocoMetric')), None)
+    metric = next((dict(e) for e in test_evaluators(cfg) if e['type'] in ('CocoMetric', 'mmpose.CocoMetric')), None)
     return data_infos(cfg.test_dataloader.dataset), metric
 
 
