@@ -10,6 +10,9 @@ What the analysis returns (``analysis.json``)::
     ablations[row][subset][stat]    COCOeval's statistics (AP, AP50, ..., AR) of ``full`` and each ablation row
     components                      MDN only: shares per score threshold, the ground truth's face subsets,
                                     matched people per (face visible, occluded) x component and their agreement
+    compared                        with another model's predictions: the people both match at OKS >= 0.5 and
+                                    per keypoint group the median pixel error of each (:mod:`.keypoint_errors`),
+                                    the other's name and AP
     calibration                     before (as predicted), after (with ``temperatures``, where given): the
                                     person score's, sigma's and pi's calibration (:mod:`.calibration_analysis`);
                                     fitted: the temperatures a fit on this file gives (MDN with sigmas);
@@ -29,7 +32,8 @@ from .calibration_analysis import CalibrationData, best_oks, calibration_analysi
 from .component_ablations import component_ablations
 from .component_statistics import assignment_agreement, component_counts, component_shares
 from .gt_displacement import displaced_ground_truth
-from .keypoint_ap import KeypointAP, load_keypoint_annotations, matched_annotations
+from .keypoint_ap import KeypointAP, KeypointResults, load_keypoint_annotations, matched_annotations
+from .keypoint_errors import matched_keypoint_errors, paired_group_errors
 from .keypoint_groups import group_keypoint_ids
 from .predictions import MDN_FIELDS, Predictions
 from .subsets import NO_FACE_NOTE, dataset_subsets, face_visible
@@ -104,18 +108,21 @@ class MDNAnalysis:
         self._stop()
         return out
 
-    def run(self, preds: Optional[Predictions] = None, gt_displaced: Optional[dict] = None) -> dict:
+    def run(self, preds: Optional[Predictions] = None, gt_displaced: Optional[dict] = None,
+            other: Optional[Predictions] = None, other_name: str = 'other') -> dict:
         """Every analysis of ``preds`` (None: the displacement only); ``gt_displaced`` reuses an earlier
-        :meth:`gt_displacement` of this file (it does not depend on the model)."""
+        :meth:`gt_displacement` of this file (it does not depend on the model); ``other``: another model's
+        predictions on the same file, named ``other_name``, to :meth:`compare` with."""
         is_person = np.array([not a.get('iscrowd', 0) for a in self.data['annotations']], dtype=bool)
         is_person &= (self.ap.keypoints[..., 2] > 0).any(-1)
         out = dict(ann_file=self.ann_file, images=len(self.data['images']), people=int(is_person.sum()),
                    keypoint_groups=dict(gt_displaced=gt_displaced or self.gt_displacement()))
         if preds is None:
             return out
-        if preds.num_keypoints != self.ap.num_keypoints:
-            raise ValueError(f'the predictions have {preds.num_keypoints} keypoints a person, {self.ann_file} '
-                             f'{self.ap.num_keypoints}')
+        for p, name in ((preds, 'the predictions'), (other, other_name)):
+            if p is not None and p.num_keypoints != self.ap.num_keypoints:
+                raise ValueError(f'{name} have {p.num_keypoints} keypoints a person, {self.ann_file} '
+                                 f'{self.ap.num_keypoints}')
         ablations = component_ablations(preds)
         self._start(len(self.groups) - 1 + len(ablations) * len(self.subsets), 'MDN analysis')
         full = preds.results(*ablations['full'], **self.score_cfg)
@@ -137,6 +144,8 @@ class MDNAnalysis:
         self._stop()
         out['predictions'] = len(preds)
         match = matched_annotations(coco_eval, kept, len(full))
+        if other is not None:
+            out['compared'] = dict(self.compare(full, match, other), other=other_name)
         out['calibration'] = self.calibration(preds, full.scores, match)
         if not preds.is_mdn:
             out['note'] = (f'component analyses need an MDN head: these predictions lack '
@@ -144,6 +153,16 @@ class MDNAnalysis:
             return out
         out['components'] = self.component_statistics(preds, full, match, is_person)
         return out
+
+    def compare(self, full: KeypointResults, match: np.ndarray, other: Predictions) -> dict:
+        """:func:`paired_group_errors` of the results ``full`` (matched to the annotations by ``match``) and of
+        ``other``'s, scored as ``full`` is; ``other_ap``: its AP."""
+        theirs = other.results(*component_ablations(other)['full'], **self.score_cfg)
+        stats, coco_eval, kept = self.ap.run(theirs, self.groups['All'])
+        ann_ids = [a['id'] for a in self.data['annotations']]
+        errors = [matched_keypoint_errors(self.ap.keypoints, ann_ids, results.keypoints, m) for results, m in
+                  ((full, match), (theirs, matched_annotations(coco_eval, kept, len(theirs))))]
+        return dict(paired_group_errors(*errors, self.groups), other_ap=stats['AP'])
 
     def calibrate(self, preds: Predictions) -> dict:
         """The ``calibration`` section of :meth:`run` alone (one COCOeval run, to match the people)."""

@@ -6,8 +6,10 @@ Fields (image pixels, the estimator's ``pred_instances``): ``keypoints`` (D, K, 
 (D, M, K, 2), ``component_keypoint_scores`` (D, M, K) and, where every image has them, ``sigmas`` (D, 2) (the
 chosen component's sigma, image pixels); D people over all images, ``image_ids`` (D,).
 """
+import os.path as osp
 from typing import Dict, Optional, Sequence
 
+import mmengine
 import numpy as np
 
 from .keypoint_ap import KeypointResults
@@ -44,6 +46,14 @@ class Predictions:
         counts = [len(inst['keypoints']) for inst in insts]
         image_ids = np.repeat(np.array([s['img_id'] for s in samples], dtype=np.int64), counts)
         return cls(image_ids, fields)
+
+    @classmethod
+    def from_dump(cls, path: str, option: str = 'dump file') -> 'Predictions':
+        """From a ``tools/test.py --dump FILE.pkl``; a missing file fails naming it and the ``option`` it was
+        given as."""
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{option} {path} does not exist (write it with tools/test.py --dump)')
+        return cls.from_samples(mmengine.load(path), path)
 
     def __len__(self) -> int:
         return len(self.image_ids)

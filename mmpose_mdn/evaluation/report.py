@@ -67,6 +67,8 @@ def markdown_report(analysis: dict, title: str = 'MDN analysis') -> str:
               'annotation\'s area); *GT displaced d px*: every annotated keypoint moved by d pixels in a random '
               'direction and scored as a prediction (mean over seeds): the AP a group loses to an error of that '
               'size on this data.', ''] + markdown_table(['', *groups], rows)
+    if 'compared' in analysis:
+        lines += compared_lines(analysis['compared'], analysis['keypoint_groups']['model'])
     if 'ablations' not in analysis:
         return '\n'.join(lines)
     abl = analysis['ablations']
@@ -106,6 +108,20 @@ def markdown_report(analysis: dict, title: str = 'MDN analysis') -> str:
     if 'calibration' in analysis:
         lines += calibration_lines(analysis['calibration'])
     return '\n'.join(lines)
+
+
+def compared_lines(compared: dict, model_ap: dict) -> list:
+    """The section of :meth:`~.MDNAnalysis.compare`: per keypoint group, the median pixel error of this model and
+    of the other on the people both match, and their ratio."""
+    other = compared['other']
+    rows = [[g, _fmt(e['model']), _fmt(e['other']),
+             f'{e["model"] / e["other"]:.2f}' if e['other'] > 0 and np.isfinite(e['model']) else '–']
+            for g, e in compared['groups'].items()]
+    return [f'## Pixel errors against {other}', '',
+            f'The {compared["people"]} annotated people both this model (AP {_fmt(model_ap["All"])}) and {other} (AP '
+            f'{_fmt(compared["other_ap"])}) match at OKS >= 0.5: per keypoint group, the median distance in image '
+            'pixels between a matched prediction\'s keypoint and the annotated one.', ''] + \
+        markdown_table(['group', 'this model, px', f'{other}, px', 'ratio'], rows)
 
 
 def calibration_lines(cal: dict) -> list:

@@ -59,16 +59,23 @@ def first12(tested, tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def from_checkpoint(mini_checkpoint, first12, tmp_path_factory):
+def from_checkpoint(tested, mini_checkpoint, first12, tmp_path_factory):
     """tools/analysis/mdn_analysis.py from the session's checkpoint: it runs the test (on the first 12 val images)
-    with the hook. Returns its analysis."""
+    with the hook, compared (``--compare``) with the session's dump of the same images. Returns its analysis."""
     out = tmp_path_factory.mktemp('from_checkpoint')
     config, kept = run_config_with_dump(out, mini_data_options(first12))
     proc = call_tool('tools/analysis/mdn_analysis.py', config, mini_checkpoint, '--out-dir', out, '--seeds', '0',
-                     '--displacements', '1')
+                     '--displacements', '1', '--compare', first12_dump(tested, out))
     assert f'report: {out / "test" / "report.md"}' in proc.stdout
     assert kept.read_bytes() == b'the run\'s predictions'  # the config's DumpResults is left out
     return json.loads((out / 'test' / 'analysis.json').read_text())
+
+
+def first12_dump(tested, folder):
+    """The session's dump of the first 12 images alone, written to ``folder/first12.pkl`` (its path)."""
+    out, _ = tested
+    (folder / 'first12.pkl').write_bytes(pickle.dumps(mmengine.load(out / 'preds.pkl')[:12]))
+    return folder / 'first12.pkl'
 
 
 def run_config_with_dump(folder, options):
@@ -88,16 +95,24 @@ def test_tool_from_the_checkpoint_runs_the_test_with_the_hook(tested, from_check
     out, _ = tested
     dump = mmengine.load(out / 'preds.pkl')  # the session's test run of the same checkpoint, on all 79 images
     assert from_checkpoint['predictions'] == sum(len(d['pred_instances']['bbox_scores']) for d in dump[:12])
+    # compared with the same model's predictions: the people it matches, the same errors (pixel errors of a
+    # model matching nobody would be NaN)
+    compared = from_checkpoint['compared']
+    assert compared['people'] >= 1 and compared['other_ap'] == from_checkpoint['keypoint_groups']['model']['All']
+    assert all(e['model'] == e['other'] > 0 for e in compared['groups'].values() if not np.isnan(e['model']))
+    assert compared['other'].endswith('first12.pkl')
 
 
 def test_tool_gives_the_same_numbers_from_the_dump(tested, from_checkpoint, first12, tmp_path):
     """The session's dump of the first 12 images, analysed by the tool, gives what the tool's own test run of them
     gave."""
-    out, _ = tested
-    (tmp_path / 'first12.pkl').write_bytes(pickle.dumps(mmengine.load(out / 'preds.pkl')[:12]))
-    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir', tmp_path,
-              '--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options(first12))
-    assert json.loads((tmp_path / 'test' / 'analysis.json').read_text()) == from_checkpoint
+    dump = first12_dump(tested, tmp_path)
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', dump, '--out-dir', tmp_path, '--seeds', '0',
+              '--displacements', '1', '--compare', dump, '--cfg-options', *mini_data_options(first12))
+    analysis = json.loads((tmp_path / 'test' / 'analysis.json').read_text())
+    assert analysis.pop('compared') == dict(from_checkpoint['compared'], other=str(dump))
+    assert analysis == {k: v for k, v in from_checkpoint.items() if k != 'compared'}
+    assert '## Pixel errors against' in (tmp_path / 'test' / 'report.md').read_text()
     assert all((tmp_path / 'test' / f).stat().st_size > 0 for f in FILES)
 
 
@@ -128,7 +143,7 @@ def test_two_processes_give_the_same_analysis(tested, from_checkpoint, mini_chec
     # sigma and pi come out of the network with the last bits of the thread count (one per process here): the
     # calibration fitted on them is equal to ~1e-7, everything else exactly
     assert_close_tree(gathered.pop('calibration'), from_checkpoint['calibration'], rtol=1e-5)
-    assert gathered == {k: v for k, v in from_checkpoint.items() if k != 'calibration'}
+    assert gathered == {k: v for k, v in from_checkpoint.items() if k not in ('calibration', 'compared')}
     assert json.loads((tmp_path / 'test.json').read_text())['coco/AP'] == from_checkpoint['ablations']['full'][
         'all']['AP']
     predictions = json.loads((tmp_path / 'test.keypoints.json').read_text())
@@ -167,6 +182,9 @@ def test_bad_input_names_the_file(tested, tmp_path):
     proc = call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--cfg-options',
                     *mini_data_options(), 'test_evaluator.nms_mode=oks_nms', check=False)
     assert proc.returncode != 0 and "CocoMetric's nms_mode is 'oks_nms'" in proc.stderr
+    proc = call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', out / 'preds.pkl', '--compare', missing,
+                    '--cfg-options', *mini_data_options(), check=False)
+    assert proc.returncode != 0 and f'--compare {missing} does not exist' in proc.stderr
 
 
 def test_hook_checks_its_annotation_file_before_inference(mini_checkpoint, tmp_path):
@@ -174,6 +192,11 @@ def test_hook_checks_its_annotation_file_before_inference(mini_checkpoint, tmp_p
     proc = call_tool('tools/test.py', MINI_MDN, mini_checkpoint, '--work-dir', tmp_path, '--cfg-options',
                     *mini_data_options(), *HOOK, f'default_hooks.analysis.ann_file={missing}', check=False)
     assert proc.returncode != 0 and f'annotation file {missing} does not exist' in proc.stderr
+    assert 'Epoch(test)' not in proc.stdout + proc.stderr
+    other = tmp_path / 'nowhere.pkl'
+    proc = call_tool('tools/test.py', MINI_MDN, mini_checkpoint, '--work-dir', tmp_path, '--cfg-options',
+                    *mini_data_options(), *HOOK, f'default_hooks.analysis.compare={other}', check=False)
+    assert proc.returncode != 0 and f'MDNAnalysisHook compare {other} does not exist' in proc.stderr
     assert 'Epoch(test)' not in proc.stdout + proc.stderr
 
 
@@ -211,12 +234,11 @@ def test_temperatures_fitted_on_one_split_report_and_apply_on_another(tested, fr
     the per-keypoint ones, pi's) reports the calibration before and after them, and the head's test_cfg with the
     same temperatures gives predictions (keypoint_sigmas = sigma T v_k t_k) whose calibration is that 'after': the
     analysis applies them as the head does, and a fit on them finds the first fits divided by T_sigma."""
-    out, _ = tested
-    (tmp_path / 'first12.pkl').write_bytes(pickle.dumps(mmengine.load(out / 'preds.pkl')[:12]))
+    dump = first12_dump(tested, tmp_path)
     tool = load_script('tools/analysis/mdn_analysis.py')
     common = ['--seeds', '0', '--displacements', '1', '--cfg-options', *mini_data_options(first12)]
-    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir',
-              tmp_path / 'fit', '--fit-out', tmp_path / 'Tk.json', '--fit-keypoints', *common)
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', dump, '--out-dir', tmp_path / 'fit', '--fit-out',
+              tmp_path / 'Tk.json', '--fit-keypoints', *common)
     tool.write_temperatures(str(tmp_path / 'fit' / 'test' / 'analysis.json'), str(tmp_path / 'T.json'))
     per_keypoint, shared = (json.loads((tmp_path / f).read_text()) for f in ('Tk.json', 'T.json'))
     assert set(shared) == {'sigma_temperature', 'pi_temperature', 'oks_area_ratio'}
@@ -228,8 +250,8 @@ def test_temperatures_fitted_on_one_split_report_and_apply_on_another(tested, fr
         assert mmengine.Config.fromfile(tmp_path / f'{name}.py').model.test_cfg.to_dict() == fitted
     temperatures = {**shared, **per_keypoint}
     (tmp_path / 'both.json').write_text(json.dumps(temperatures))
-    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', tmp_path / 'first12.pkl', '--out-dir',
-              tmp_path / 'report', '--temperatures', tmp_path / 'both.json', *common)
+    call_tool('tools/analysis/mdn_analysis.py', MINI_MDN, '--dump', dump, '--out-dir', tmp_path / 'report',
+              '--temperatures', tmp_path / 'both.json', *common)
     reported = json.loads((tmp_path / 'report' / 'test' / 'analysis.json').read_text())['calibration']
     assert reported['before'] == from_checkpoint['calibration']['before']
     assert reported['after']['temperatures'] == temperatures

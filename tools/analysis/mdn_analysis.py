@@ -10,6 +10,9 @@ it on a split that is not the one you report) and ``T.py``, a config fragment se
 (with ``--fit-keypoints``: one sigma temperature per keypoint, ``keypoint_temperatures``, instead of the shared one);
 ``--temperatures T.json`` reports the calibration before and after them (fit on one split, report on another).
 
+``--compare OTHER.pkl`` (another model's ``tools/test.py --dump`` on the same test set) adds each keypoint group's
+median pixel error of both models on the people both match (``report.md``, "Pixel errors against ...").
+
 The annotation file and the scoring are the config's test CocoMetric's (``--ann-file`` overrides); with a
 checkpoint the test runs with ``MDNAnalysisHook``, exactly as ``tools/test.py --cfg-options
 default_hooks.analysis.enable=True`` does, and its report lands in ``DIR/test/``.
@@ -19,7 +22,6 @@ import json
 import os.path as osp
 import sys
 
-import mmengine
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
@@ -38,6 +40,8 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', help='report folder (default: work_dirs/mdn_analysis/<config or file name>)')
     parser.add_argument('--displacements', type=float, nargs='+', default=[1, 2, 3], help='GT displacements, px')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2], help='seeds of the GT displacement')
+    parser.add_argument('--compare', help='another model\'s tools/test.py --dump on the same test set: both models\' '
+                        'pixel errors per keypoint group on the people both match')
     parser.add_argument('--temperatures', help='JSON of --fit-out: report the calibration before and after them')
     parser.add_argument('--fit-out', help='write the temperatures fitted here (JSON, and a .py config fragment)')
     parser.add_argument('--fit-keypoints', action='store_true',
@@ -134,7 +138,7 @@ def main(argv=None):
         cfg.launcher = 'none'
         cfg.work_dir = cfg.get('work_dir') or out_dir
         cfg.default_hooks.analysis = dict(type='MDNAnalysisHook', enable=True, ann_file=ann_file, out_dir=out_dir,
-                                          **options)
+                                          compare=args.compare, **options)
         # the analysis writes its report only: a DumpResults of the config (a run's dumped config carries one into
         # the run's own predictions.pkl) would overwrite that file
         cfg.test_evaluator = [e for e in test_evaluators(cfg) if e.get('type') != 'DumpResults']
@@ -142,9 +146,7 @@ def main(argv=None):
         print(f'report: {osp.join(out_dir, "test", "report.md")}')
         write_temperatures(osp.join(out_dir, 'test', 'analysis.json'), args.fit_out, args.fit_keypoints)
         return
-    if not osp.isfile(args.dump):
-        raise FileNotFoundError(f'dump file {args.dump} does not exist (write it with tools/test.py --dump)')
-    preds = Predictions.from_samples(mmengine.load(args.dump), args.dump)
+    preds = Predictions.from_dump(args.dump)
     check_dump_fits_model(preds, cfg, args.dump)
     if ann_file is None:
         raise ValueError(f'{args.config} has no test CocoMetric ann_file: give --ann-file')
@@ -152,7 +154,9 @@ def main(argv=None):
                            keypoint_score_thr=metric.get('keypoint_score_thr', 0.2),
                            use_area=metric.get('use_area', True), nms_mode=metric.get('nms_mode', 'oks_nms'),
                            **options)
-    paths = write_report(analysis.run(preds), osp.join(out_dir, 'test'), title=f'MDN analysis: {name}')
+    other = None if args.compare is None else Predictions.from_dump(args.compare, '--compare')
+    paths = write_report(analysis.run(preds, other=other, other_name=args.compare), osp.join(out_dir, 'test'),
+                         title=f'MDN analysis: {name}')
     print(f'report: {paths["report"]}')
     write_temperatures(paths['json'], args.fit_out, args.fit_keypoints)
 

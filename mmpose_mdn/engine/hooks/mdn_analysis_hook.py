@@ -26,18 +26,22 @@ class MDNAnalysisHook(Hook):
         enable (bool): run the analyses
         ann_file (str, optional): COCO keypoint annotations of the evaluated split
         out_dir (str, optional): where the reports go; ``<work_dir>/analysis`` by default
+        compare (str, optional): another model's predictions on the same split (``tools/test.py --dump FILE.pkl``):
+            each keypoint group's pixel errors of both on the people both match
+            (:meth:`~mmpose_mdn.evaluation.MDNAnalysis.compare`)
         displacements, seeds, score_thrs, temperatures, progress: as :class:`~mmpose_mdn.evaluation.MDNAnalysis`
     """
     priority = 'LOW'
 
     def __init__(self, enable: bool = False, ann_file: Optional[str] = None, out_dir: Optional[str] = None,
-                 displacements: Sequence[float] = (1, 2, 3), seeds: Sequence[int] = (0, 1, 2),
+                 compare: Optional[str] = None, displacements: Sequence[float] = (1, 2, 3), seeds: Sequence[int] = (0, 1, 2),
                  score_thrs: Sequence[float] = (0.5, 0.7), temperatures: Optional[dict] = None,
                  progress: bool = True):
-        self.enable, self.ann_file, self.out_dir = enable, ann_file, out_dir
+        self.enable, self.ann_file, self.out_dir, self.compare = enable, ann_file, out_dir, compare
         self.options = dict(displacements=tuple(displacements), seeds=tuple(seeds), score_thrs=tuple(score_thrs),
                             temperatures=temperatures, progress=progress)
         self._samples: list = []
+        self._other: Optional[Predictions] = None
         self._analyses: Dict[str, Tuple[MDNAnalysis, dict]] = {}  # by annotation file, with its GT displacement
 
     def before_val_epoch(self, runner) -> None:
@@ -51,6 +55,7 @@ class MDNAnalysisHook(Hook):
         self._samples = []
         if self.enable and is_main_process():
             self.analysis(loop.evaluator, loop.dataloader.dataset)
+            self.other()
 
     def after_val_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         self._collect(outputs)
@@ -87,6 +92,13 @@ class MDNAnalysisHook(Hook):
             self._analyses[ann_file] = analysis, analysis.gt_displacement()
         return self._analyses[ann_file]
 
+    def other(self) -> Optional[Predictions]:
+        """The predictions of ``compare`` (None without), read once; a missing file, or one holding no pose
+        predictions, fails before inference, naming it."""
+        if self.compare is not None and self._other is None:
+            self._other = Predictions.from_dump(self.compare, 'MDNAnalysisHook compare')
+        return self._other
+
     def _analyse(self, runner, loop, tag: str, step: int) -> None:
         if not self.enable:
             return
@@ -95,7 +107,8 @@ class MDNAnalysisHook(Hook):
         if not is_main_process():
             return
         analysis, gt_displaced = self.analysis(loop.evaluator, loop.dataloader.dataset)
-        result = analysis.run(Predictions.from_samples(samples, f'the {tag} predictions'), gt_displaced)
+        result = analysis.run(Predictions.from_samples(samples, f'the {tag} predictions'), gt_displaced, self.other(),
+                              self.compare)
         out_dir = osp.join(self.out_dir or osp.join(runner.work_dir, 'analysis'), tag)
         write_report(result, out_dir, title=f'MDN analysis: {tag}')
         groups = result['keypoint_groups']['model']
