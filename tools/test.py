@@ -3,7 +3,9 @@
 
 ``--out FILE.json`` writes the metrics to FILE.json and the COCO-format predictions of CocoMetric to
 FILE.keypoints.json; ``--dump FILE.pkl`` pickles every prediction (mmengine's DumpResults; it replaces a
-DumpResults of the config, and without it the test refuses to overwrite an existing file that one names)."""
+DumpResults of the config, and without it the test refuses to overwrite an existing file that one names). A run's
+dumped config tested from its own folder (``work_dir`` from the config) keeps that file as the run wrote it: the test
+writes its logs and config to ``<work_dir>/test`` instead."""
 import argparse
 import os
 import os.path as osp
@@ -13,7 +15,7 @@ from mmengine.runner import Runner
 
 from mmpose_mdn.engine import SaveMetricsHook
 from mmpose_mdn.utils import setup_cpu_distributed
-from mmpose_mdn.utils.config import merge_cfg_options, test_evaluators, visualizer_per_run
+from mmpose_mdn.utils.config import keep_run_config, merge_cfg_options, test_evaluators, visualizer_per_run
 
 
 def parse_args(argv=None):
@@ -43,6 +45,7 @@ def merge_args(cfg, args):
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    keep_run_config(cfg, args.config)
     if args.show_dir is not None:
         cfg.default_hooks.visualization.enable = True
         cfg.default_hooks.visualization.out_dir = args.show_dir

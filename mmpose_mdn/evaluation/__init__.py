@@ -7,6 +7,7 @@
 - :mod:`.component_ablations`: Tables 1-2's component ablations from one forward pass
 - :mod:`.component_statistics`: Table 3's shares and component/label agreement
 - :mod:`.gt_displacement`: the displaced ground truth of Table 4
+- :mod:`.keypoint_errors`: two models' pixel errors per keypoint group on the people both match
 - :mod:`.learning_curves`: AP against iteration over seeds, the ratio to a reference model's curve, and whether a
   run has stopped learning (the plateau)
 - :mod:`.calibration`: the maths of calibrated uncertainty (normalised errors, ellipse coverage, expected OKS,

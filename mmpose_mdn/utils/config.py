@@ -1,5 +1,6 @@
 """Command-line overrides of a config that mean what they say (``--cfg-options`` of the tools), and what the tools
 read of a config."""
+import os.path as osp
 from typing import Any, Optional
 
 from mmengine.config import Config
@@ -67,3 +68,14 @@ def visualizer_per_run(cfg: Config) -> Config:
 def test_evaluators(cfg: Config) -> list:
     """The config's ``test_evaluator`` as a list (one evaluator or several)."""
     return list(cfg.test_evaluator) if isinstance(cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
+
+
+def keep_run_config(cfg: Config, config_file: str) -> Config:
+    """``cfg`` of a test whose ``work_dir`` holds ``config_file`` itself (a run's dumped config, tested from its own
+    folder) with the test's ``work_dir`` moved to ``<work_dir>/test``: mmengine's Runner dumps the config it runs into
+    its work dir under the file's name, and would overwrite the run's record with the test's (``load_from``, the
+    test's ``--cfg-options``, a ``DumpResults`` or an enabled analysis hook that later tests from it would inherit)."""
+    dumped = osp.join(cfg.work_dir, osp.basename(config_file))
+    if osp.isfile(dumped) and osp.samefile(dumped, config_file):
+        cfg.work_dir = osp.join(cfg.work_dir, 'test')
+    return cfg

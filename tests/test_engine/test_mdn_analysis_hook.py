@@ -64,10 +64,12 @@ def from_checkpoint(tested, mini_checkpoint, first12, tmp_path_factory):
     with the hook, compared (``--compare``) with the session's dump of the same images. Returns its analysis."""
     out = tmp_path_factory.mktemp('from_checkpoint')
     config, kept = run_config_with_dump(out, mini_data_options(first12))
+    before = config.read_bytes()
     proc = call_tool('tools/analysis/mdn_analysis.py', config, mini_checkpoint, '--out-dir', out, '--seeds', '0',
                      '--displacements', '1', '--compare', first12_dump(tested, out))
     assert f'report: {out / "test" / "report.md"}' in proc.stdout
     assert kept.read_bytes() == b'the run\'s predictions'  # the config's DumpResults is left out
+    assert config.read_bytes() == before  # the test's config (hook on, load_from) went beside the report
     return json.loads((out / 'test' / 'analysis.json').read_text())
 
 

@@ -45,6 +45,24 @@ def test_run_length_cap_that_works_and_the_one_that_does_not(tmp_path):
     assert "type='CPUAmpOptimWrapper'" in dumped  # --amp on a CPU: bfloat16 autocast, not mmengine's assertion
 
 
+def test_test_tool_keeps_a_runs_dumped_config(mini_checkpoint, tmp_path):
+    """tools/test.py on a run's dumped config from the run's folder (the config's work_dir), with the flip test
+    switched on: mmengine would dump the test's config over the run's; the run's stays as it was, and the test's
+    (flip test on) goes to <work_dir>/test."""
+    from mmengine.config import Config
+    root = coco_mini_copy(tmp_path / 'data', train=1, val=2)
+    cfg = Config.fromfile(MINI_MDN)
+    cfg.work_dir = str(tmp_path / 'run')
+    config = tmp_path / 'run' / 'hg-tiny_mdn3_coco-mini.py'
+    config.parent.mkdir()
+    cfg.dump(config)
+    before = config.read_bytes()
+    call_tool('tools/test.py', config, mini_checkpoint, '--cfg-options', f'data_root={root}',
+              'model.test_cfg.flip_test=True')
+    assert config.read_bytes() == before
+    assert Config.fromfile(tmp_path / 'run' / 'test' / config.name).model.test_cfg.flip_test
+
+
 def test_test_tool_keeps_a_runs_dumped_predictions(tmp_path):
     """A config dumped by a run can carry a DumpResults into the run's own predictions.pkl: tools/test.py on it
     (e.g. with the flip test switched on) refuses to overwrite that file, naming the config and the field;

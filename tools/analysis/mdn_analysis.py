@@ -15,7 +15,8 @@ median pixel error of both models on the people both match (``report.md``, "Pixe
 
 The annotation file and the scoring are the config's test CocoMetric's (``--ann-file`` overrides); with a
 checkpoint the test runs with ``MDNAnalysisHook``, exactly as ``tools/test.py --cfg-options
-default_hooks.analysis.enable=True`` does, and its report lands in ``DIR/test/``.
+default_hooks.analysis.enable=True`` does, its logs in DIR (a run's config in DIR is left as it is) and its report in
+``DIR/test/``.
 """
 import argparse
 import json
@@ -28,7 +29,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import DATASETS
 
 from mmpose_mdn.evaluation import MDNAnalysis, Predictions, write_report
-from mmpose_mdn.utils.config import merge_cfg_options, test_evaluators, visualizer_per_run
+from mmpose_mdn.utils.config import keep_run_config, merge_cfg_options, test_evaluators, visualizer_per_run
 
 
 def parse_args(argv=None):
@@ -136,7 +137,8 @@ def main(argv=None):
     if args.checkpoint is not None:
         cfg.load_from = args.checkpoint
         cfg.launcher = 'none'
-        cfg.work_dir = cfg.get('work_dir') or out_dir
+        cfg.work_dir = out_dir  # the test's logs and config beside the report, never over a run's config
+        keep_run_config(cfg, args.config)
         cfg.default_hooks.analysis = dict(type='MDNAnalysisHook', enable=True, ann_file=ann_file, out_dir=out_dir,
                                           compare=args.compare, **options)
         # the analysis writes its report only: a DumpResults of the config (a run's dumped config carries one into
