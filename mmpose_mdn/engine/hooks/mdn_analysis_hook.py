@@ -26,17 +26,17 @@ class MDNAnalysisHook(Hook):
         enable (bool): run the analyses
         ann_file (str, optional): COCO keypoint annotations of the evaluated split
         out_dir (str, optional): where the reports go; ``<work_dir>/analysis`` by default
+        displacements, seeds, score_thrs, temperatures, progress: as :class:`~mmpose_mdn.evaluation.MDNAnalysis`
         compare (str, optional): another model's predictions on the same split (``tools/test.py --dump FILE.pkl``):
             each keypoint group's pixel errors of both on the people both match
             (:meth:`~mmpose_mdn.evaluation.MDNAnalysis.compare`)
-        displacements, seeds, score_thrs, temperatures, progress: as :class:`~mmpose_mdn.evaluation.MDNAnalysis`
     """
     priority = 'LOW'
 
     def __init__(self, enable: bool = False, ann_file: Optional[str] = None, out_dir: Optional[str] = None,
-                 compare: Optional[str] = None, displacements: Sequence[float] = (1, 2, 3), seeds: Sequence[int] = (0, 1, 2),
+                 displacements: Sequence[float] = (1, 2, 3), seeds: Sequence[int] = (0, 1, 2),
                  score_thrs: Sequence[float] = (0.5, 0.7), temperatures: Optional[dict] = None,
-                 progress: bool = True):
+                 progress: bool = True, compare: Optional[str] = None):
         self.enable, self.ann_file, self.out_dir, self.compare = enable, ann_file, out_dir, compare
         self.options = dict(displacements=tuple(displacements), seeds=tuple(seeds), score_thrs=tuple(score_thrs),
                             temperatures=temperatures, progress=progress)
