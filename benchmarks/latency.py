@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from mmpose_mdn.experiments.latency import BATCHES, FAMILIES, coco_mini_images, markdown, measure
-from mmpose_mdn.experiments.speed import ROOT
+from mmpose_mdn.experiments.repository import ROOT
 
 
 def main(argv=None) -> int:

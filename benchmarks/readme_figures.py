@@ -10,7 +10,6 @@
 Both run in this process with the run's own config (the one its folder holds) and its last checkpoint.
 """
 import argparse
-import importlib.util
 import json
 import os.path as osp
 import shutil
@@ -20,15 +19,7 @@ from glob import glob
 
 import cv2
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def script(path: str):
-    """A script of the repository (not a package) as a module."""
-    spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(path))[0], osp.join(ROOT, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from mmpose_mdn.experiments.repository import ROOT, load_script
 
 
 def main(argv=None) -> int:
@@ -49,7 +40,7 @@ def main(argv=None) -> int:
     from mmengine.config import Config
     data_root = Config.fromfile(config).val_dataloader.dataset.data_root
     print(f'{config}, {checkpoint} ({state["iters"]} iterations), scenes of {data_root}', flush=True)
-    image_demo = script('demo/image_demo.py')
+    image_demo = load_script('demo/image_demo.py')
     with tempfile.TemporaryDirectory() as tmp:
         drawn = []
         for name in args.images:
@@ -67,7 +58,8 @@ def main(argv=None) -> int:
         figure = osp.join(args.out_dir, 'demo_viewpoint_mdn2.png')
         cv2.imwrite(figure, cv2.hconcat(drawn))
         print(f'wrote {figure}')
-        script('tools/analysis/mdn_analysis.py').main([config, checkpoint, '--out-dir', osp.join(tmp, 'analysis')])
+        analysis = load_script('tools/analysis/mdn_analysis.py')
+        analysis.main([config, checkpoint, '--out-dir', osp.join(tmp, 'analysis')])
         example = osp.join(args.out_dir, 'analysis_example')
         shutil.rmtree(example, ignore_errors=True)
         shutil.copytree(osp.join(tmp, 'analysis', 'test'), example)

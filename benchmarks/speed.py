@@ -12,7 +12,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mmpose_mdn.experiments.speed import DATA, FULL, QUICK, ROOT, SECTIONS, markdown, measure
+from mmpose_mdn.experiments.repository import DATA, ROOT
+from mmpose_mdn.experiments.speed import FULL, QUICK, SECTIONS, markdown, measure
 
 
 def main(argv=None) -> dict:

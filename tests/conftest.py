@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 import mmpose_mdn  # noqa: F401  registers the components, as custom_imports does for configs
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get('MDN_DATA', ROOT.parent / 'shared' / 'data'))
+from mmpose_mdn.experiments.repository import DATA, ROOT, load_script  # noqa: F401  the tests import them from here
 
 
 # `make test-fast` (-m 'not slow') leaves out the tests that train, run a tool or a benchmark, or share the session's
@@ -109,15 +107,6 @@ def coco_mini_batch(input_size, train: bool, n: int = 2) -> dict:
                              test_mode=not train, ann_file=f'annotations/person_keypoints_{split}.json',
                              data_prefix=dict(img=f'{split}/'), pipeline=pipeline))
     return pseudo_collate([ds[i] for i in range(n)])
-
-
-def load_script(path: str):
-    """A script of the repository (tools/, benchmarks/; not a package) imported as a module, by its path."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(f'mdn_script_{Path(path).stem}', ROOT / path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_tool(*args, timeout=600, env=None, check=True):

@@ -2,7 +2,6 @@
 coco_mini batch made by its own train / val pipelines at a reduced input size; the experiment matrix is complete
 and each config's name (hg[-capacity]_{base,mdnM}_{dataset}[_3x][_paper]) matches its settings."""
 import copy
-import importlib.util
 import random
 import re
 from collections import Counter
@@ -10,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, data_dir, on_data
+from conftest import ROOT, data_dir, load_script, on_data
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
@@ -177,9 +176,7 @@ def test_get_flops_tool():
     """tools/analysis/get_flops.py on a config: parameters as torch counts them; the head's and its offset
     branch's FLOPs are their convolutions' multiply-adds (counted here with forward hooks), and the total is the
     network's convolutions plus a few percent of element-wise ops (BN, upsampling)."""
-    spec = importlib.util.spec_from_file_location('get_flops', ROOT / 'tools' / 'analysis' / 'get_flops.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script('tools/analysis/get_flops.py')
     cfg = Config.fromfile(ROOT / 'configs' / 'mdn' / 'hg-tiny_mdn3_coco-mini.py')
     counted = tool.complexity(cfg, INPUT)
 

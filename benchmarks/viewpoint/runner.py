@@ -14,8 +14,8 @@ import time
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 
 from mmpose_mdn.experiments.processes import run_jobs
+from mmpose_mdn.experiments.repository import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODELS = dict(L1='hg-tiny_base_viewpoint', MDN1='hg-tiny_mdn1_viewpoint', MDN2='hg-tiny_mdn2_viewpoint',
               MDN3='hg-tiny_mdn3_viewpoint')
 # the share of people whose viewpoint cue is hidden in the configs' data (configs/_base_/datasets/

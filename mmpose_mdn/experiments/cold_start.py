@@ -22,10 +22,9 @@ import re
 import time
 
 from . import processes
+from .repository import DATA, ROOT
 from .scoring import score_checkpoint
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DATA = os.environ.get('MDN_DATA', osp.join(osp.dirname(ROOT), 'shared', 'data'))
 
 COCO_MINI_TRAIN = osp.join(DATA, 'coco_mini') + '/'
 TEST4_OPTIONS = {'train_dataloader.dataset.data_root': osp.join(DATA, 'coco_test4') + '/',

@@ -24,7 +24,6 @@ function runs ``warmup`` times, then ``repeats`` rounds of one call each in a ro
 medians of per-round ratios.
 """
 import copy
-import importlib.util
 import os
 import tempfile
 import time
@@ -33,7 +32,8 @@ from typing import Dict, List, Tuple
 
 import torch
 
-from .speed import DATA, ROOT, cpu_name, ms, ratio, timed_rounds
+from .repository import DATA, ROOT, load_script
+from .speed import cpu_name, ms, ratio, timed_rounds
 
 FAMILIES = dict(  # name: (MDN3 config, L1 base config, warm-up calls, timed rounds)
     tiny=('configs/mdn/hg-tiny_mdn3_coco-mini.py', 'configs/mdn/hg-tiny_base_coco-mini.py', 2, 10),
@@ -45,14 +45,6 @@ PARITY_IMAGES = 3
 CALIBRATION_IMAGES = 4
 RUNTIMES = ('PyTorch', 'ORT', 'ORT int8')
 RUNS = tuple(f'{rt} {m}' for rt in RUNTIMES for m in ('MDN3', 'flip L1'))
-
-
-def onnx_demo():
-    """``demo/onnx_demo.py`` as a module (the script a torch-free deployment runs)."""
-    spec = importlib.util.spec_from_file_location('onnx_demo', ROOT / 'demo' / 'onnx_demo.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def coco_mini_images(n: int, split: str = 'val2017') -> List[Path]:
@@ -83,7 +75,7 @@ def runtimes(config: str, flip_test: bool, work_dir: Path) -> Dict[str, object]:
     quantize_int8(str(onnx_file), str(int8_file), calibration_inputs(model, train, CALIBRATION_IMAGES))
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
-    demo = onnx_demo()
+    demo = load_script('demo/onnx_demo.py')  # the script a torch-free deployment runs
     deployed = {name: demo.OnnxPoseModel(str(f), options) for name, f in (('ORT', onnx_file), ('ORT int8', int8_file))}
 
     def pytorch(paths):

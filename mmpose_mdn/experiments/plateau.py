@@ -22,7 +22,8 @@ import os.path as osp
 import time
 from typing import Sequence
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from .repository import ROOT
+
 REGIMES = dict(ambiguous=0.5, visible=0.0)  # the share of people hiding the viewpoint cue
 # model -> (config in configs/viewpoint/, components)
 MODELS = dict(L1=('hg-tiny_base_viewpoint', None), MDN1=('hg-tiny_mdn1_viewpoint', 1),

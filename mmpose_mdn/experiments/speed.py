@@ -38,8 +38,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-ROOT = Path(__file__).resolve().parents[2]  # the repository: its configs are read
-DATA = Path(os.environ.get('MDN_DATA', ROOT.parent / 'shared' / 'data'))
+from .repository import DATA, ROOT
+
 SECTIONS = ('train', 'inference', 'decode', 'components', 'targets')
 COMPONENTS = (1, 2, 3, 5)
 PEOPLE = (1, 8, 32, 64)

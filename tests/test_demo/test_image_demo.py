@@ -1,7 +1,6 @@
 """demo/image_demo.py on real photos of ../shared/data with the checkpoint trained in this session: folders,
 single images, videos and each bad input. Predictions are checked against mmpose's own ``inference_bottomup``
 reading the same picture (its loader, not the demo's)."""
-import importlib.util
 import json
 import shutil
 
@@ -13,17 +12,14 @@ from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from PIL import Image, ImageOps
 
-from conftest import MINI_MDN, ROOT, data_dir, run_tool
+from conftest import MINI_MDN, ROOT, data_dir, load_script, run_tool
 
 THR = 0.05  # the 3-epoch checkpoint's centre scores stay below 0.1: a threshold that keeps some candidates
 
 
 @pytest.fixture(scope='module')
 def demo():
-    spec = importlib.util.spec_from_file_location('image_demo', ROOT / 'demo' / 'image_demo.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('demo/image_demo.py')
 
 
 @pytest.fixture(scope='module')
