@@ -129,14 +129,15 @@ class KeypointAP:
         return self.run(results, keypoint_ids, subset)[0]
 
     def run(self, results: KeypointResults, keypoint_ids: Optional[Sequence[int]] = None,
-            subset: str = 'all') -> tuple:
+            subset: str = 'all', source: str = 'the predictions') -> tuple:
         """The statistics, the evaluated COCOeval (for its per-image matches) and the indices (D',) of the results
-        it was given (:meth:`KeypointResults.top`: COCOeval id i + 1 is result ``kept[i]``)."""
+        it was given (:meth:`KeypointResults.top`: COCOeval id i + 1 is result ``kept[i]``); ``source`` names the
+        results in errors."""
         ids = list(range(self.num_keypoints)) if keypoint_ids is None else list(keypoint_ids)
         unknown = set(results.image_ids.tolist()) - self.image_ids
         if unknown:
-            raise ValueError(f'predictions for {len(unknown)} image ids that are not in {self.ann_file} (e.g. '
-                             f'{sorted(unknown)[:3]}): were they made on another dataset?')
+            raise ValueError(f'{source} hold people of {len(unknown)} image ids that are not in {self.ann_file} '
+                             f'(e.g. {sorted(unknown)[:3]}): were they made on another dataset?')
         gt = self.ground_truth(ids, subset)
         with contextlib.redirect_stdout(io.StringIO()):
             kept = results.top(MAX_DETS)

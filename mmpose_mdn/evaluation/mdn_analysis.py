@@ -145,7 +145,7 @@ class MDNAnalysis:
         out['predictions'] = len(preds)
         match = matched_annotations(coco_eval, kept, len(full))
         if other is not None:
-            out['compared'] = dict(self.compare(full, match, other), other=other_name)
+            out['compared'] = dict(self.compare(full, match, other, other_name), other=other_name)
         out['calibration'] = self.calibration(preds, full.scores, match)
         if not preds.is_mdn:
             out['note'] = (f'component analyses need an MDN head: these predictions lack '
@@ -154,11 +154,11 @@ class MDNAnalysis:
         out['components'] = self.component_statistics(preds, full, match, is_person)
         return out
 
-    def compare(self, full: KeypointResults, match: np.ndarray, other: Predictions) -> dict:
+    def compare(self, full: KeypointResults, match: np.ndarray, other: Predictions, other_name: str) -> dict:
         """:func:`paired_group_errors` of the results ``full`` (matched to the annotations by ``match``) and of
-        ``other``'s, scored as ``full`` is; ``other_ap``: its AP."""
+        ``other``'s (named ``other_name`` in errors), scored as ``full`` is; ``other_ap``: its AP."""
         theirs = other.results(*component_ablations(other)['full'], **self.score_cfg)
-        stats, coco_eval, kept = self.ap.run(theirs, self.groups['All'])
+        stats, coco_eval, kept = self.ap.run(theirs, self.groups['All'], source=other_name)
         ann_ids = [a['id'] for a in self.data['annotations']]
         errors = [matched_keypoint_errors(self.ap.keypoints, ann_ids, results.keypoints, m) for results, m in
                   ((full, match), (theirs, matched_annotations(coco_eval, kept, len(theirs))))]

@@ -62,6 +62,10 @@ def test_two_models_compared_on_the_people_both_match():
     # a model compared with itself: the people it matches, equal errors
     alone = analysis.run(moved(data, ours), other=moved(data, ours))['compared']
     assert alone['people'] == 12 and all(e['model'] == e['other'] for e in alone['groups'].values())
+    foreign = moved(data, theirs)
+    foreign.image_ids = foreign.image_ids + 10 ** 9  # predictions of another dataset
+    with pytest.raises(ValueError, match=r'L1\.pkl hold people of 4 image ids that are not in .*test_coco\.json'):
+        analysis.run(moved(data, ours), other=foreign, other_name='L1.pkl')
 
 
 def test_paired_medians_skip_groups_nobody_has():
