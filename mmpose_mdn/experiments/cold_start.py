@@ -25,7 +25,6 @@ from . import processes
 from .repository import DATA, ROOT
 from .scoring import score_checkpoint
 
-
 COCO_MINI_TRAIN = osp.join(DATA, 'coco_mini') + '/'
 TEST4_OPTIONS = {'train_dataloader.dataset.data_root': osp.join(DATA, 'coco_test4') + '/',
                  'test_dataloader.dataset.data_root': osp.join(DATA, 'coco_test4') + '/',
