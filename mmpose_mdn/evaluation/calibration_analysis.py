@@ -22,6 +22,7 @@ import numpy as np
 from .calibration import (ellipse_coverage, expected_oks, fit_keypoint_temperatures, fit_pi_temperature,
                           fit_sigma_temperature, gaussian_coverage, nearest_component, normalised_errors, oks_areas,
                           person_oks, reliability, temper_pi)
+from .keypoint_ap import matched_rows
 from .predictions import Predictions
 
 RADII = (1, 2, 3)
@@ -40,8 +41,7 @@ class CalibrationData:
 
     def __init__(self, preds: Predictions, data: dict, gt_keypoints: np.ndarray, keypoint_sigmas: np.ndarray,
                  match: np.ndarray, use_area: bool = True):
-        ann_index = {a['id']: i for i, a in enumerate(data['annotations'])}
-        idx = np.array([ann_index.get(m, -1) if m >= 0 else -1 for m in match.tolist()], dtype=np.int64)
+        idx = matched_rows(match, data['annotations'])
         matched = np.flatnonzero(idx >= 0)
         # matched predictions in the order of their annotations: the sums below do not depend on the order the
         # predictions came in (one process or gathered from several)

@@ -165,3 +165,10 @@ def matched_annotations(coco_eval: COCOeval, kept: np.ndarray, num_results: int,
         keep = ~np.asarray(e['dtIgnore'][t], dtype=bool)
         match[ids[keep]] = np.asarray(e['dtMatches'][t])[keep]
     return match
+
+
+def matched_rows(match: np.ndarray, annotations: Sequence[dict]) -> np.ndarray:
+    """(D,) the row in ``annotations`` of the annotation each result is matched to (``match`` (D,): annotation ids,
+    :func:`matched_annotations`), -1 where none."""
+    index = {a['id']: i for i, a in enumerate(annotations)}
+    return np.array([index.get(m, -1) if m >= 0 else -1 for m in match.tolist()], dtype=np.int64)

@@ -12,16 +12,13 @@ from typing import Dict, Sequence
 import numpy as np
 
 
-def matched_keypoint_errors(keypoints: np.ndarray, ann_ids: Sequence[int], predicted: np.ndarray,
-                            match: np.ndarray) -> np.ndarray:
-    """(A, K) pixel errors of the A annotations' keypoints ``keypoints`` (A, K, 3) (x, y, v), annotation ids
-    ``ann_ids`` (A,), given the D predictions' keypoints ``predicted`` (D, K, >= 2) and ``match`` (D,), the annotation
-    id each prediction is matched to (-1: none); NaN where unmatched or not annotated."""
-    index = {int(a): i for i, a in enumerate(ann_ids)}
+def matched_keypoint_errors(keypoints: np.ndarray, predicted: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(A, K) pixel errors of the A annotations' keypoints ``keypoints`` (A, K, 3) (x, y, v), given the D
+    predictions' keypoints ``predicted`` (D, K, >= 2) and ``rows`` (D,), the annotation each prediction is matched to
+    (:func:`~.keypoint_ap.matched_rows`, -1: none); NaN where unmatched or not annotated."""
     errors = np.full(keypoints.shape[:2], np.nan)
-    for d in np.flatnonzero(match >= 0):
-        a = index[int(match[d])]
-        errors[a] = np.linalg.norm(predicted[d, :, :2] - keypoints[a, :, :2], axis=-1)
+    hit = rows >= 0
+    errors[rows[hit]] = np.linalg.norm(predicted[hit, :, :2] - keypoints[rows[hit], :, :2], axis=-1)
     errors[keypoints[..., 2] <= 0] = np.nan
     return errors
 

@@ -32,7 +32,7 @@ from .calibration_analysis import CalibrationData, best_oks, calibration_analysi
 from .component_ablations import component_ablations
 from .component_statistics import assignment_agreement, component_counts, component_shares
 from .gt_displacement import displaced_ground_truth
-from .keypoint_ap import KeypointAP, KeypointResults, load_keypoint_annotations, matched_annotations
+from .keypoint_ap import KeypointAP, KeypointResults, load_keypoint_annotations, matched_annotations, matched_rows
 from .keypoint_errors import matched_keypoint_errors, paired_group_errors
 from .keypoint_groups import group_keypoint_ids
 from .predictions import MDN_FIELDS, Predictions
@@ -159,9 +159,9 @@ class MDNAnalysis:
         ``other``'s (named ``other_name`` in errors), scored as ``full`` is; ``other_ap``: its AP."""
         theirs = other.results(*component_ablations(other)['full'], **self.score_cfg)
         stats, coco_eval, kept = self.ap.run(theirs, self.groups['All'], source=other_name)
-        ann_ids = [a['id'] for a in self.data['annotations']]
-        errors = [matched_keypoint_errors(self.ap.keypoints, ann_ids, results.keypoints, m) for results, m in
-                  ((full, match), (theirs, matched_annotations(coco_eval, kept, len(theirs))))]
+        errors = [matched_keypoint_errors(self.ap.keypoints, results.keypoints,
+                                          matched_rows(m, self.data['annotations']))
+                  for results, m in ((full, match), (theirs, matched_annotations(coco_eval, kept, len(theirs))))]
         return dict(paired_group_errors(*errors, self.groups), other_ap=stats['AP'])
 
     def calibrate(self, preds: Predictions) -> dict:
@@ -197,8 +197,7 @@ class MDNAnalysis:
             return dict(shares=shares, note=NO_FACE_NOTE)
         face = face_visible(self.ap.keypoints, self.nose)  # (A,) 1 visible, 0 occluded, -1 neither
         in_subsets = is_person & (face >= 0)
-        ann_index = {a['id']: i for i, a in enumerate(self.data['annotations'])}
-        idx = np.array([ann_index.get(m, -1) if m >= 0 else -1 for m in match.tolist()], dtype=np.int64)
+        idx = matched_rows(match, self.data['annotations'])
         hit = idx >= 0
         hit[hit] &= in_subsets[idx[hit]]
         counts = component_counts(1 - face[idx[hit]], comps[hit], 2, M)

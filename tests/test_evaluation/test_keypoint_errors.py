@@ -7,6 +7,7 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 from conftest import SETS, data_dir
 from mmpose_mdn.evaluation import MDNAnalysis, Predictions, load_keypoint_annotations
+from mmpose_mdn.evaluation.keypoint_ap import matched_rows
 from mmpose_mdn.evaluation.keypoint_errors import matched_keypoint_errors, paired_group_errors
 
 META = parse_pose_metainfo(CocoDataset.METAINFO)
@@ -39,7 +40,8 @@ def test_matched_errors_mask_unannotated_keypoints_and_unmatched_people():
     keypoints[..., 2] = [[2, 2], [2, 0], [1, 1]]  # annotation 5: its second keypoint unannotated
     predicted = np.array([[[3.0, 4.0, 0.9], [0.0, 1.0, 0.9]], [[1.0, 0.0, 0.2], [9.0, 9.0, 0.2]],
                           [[7.0, 7.0, 0.1], [7.0, 7.0, 0.1]]])
-    errors = matched_keypoint_errors(keypoints, [0, 5, 8], predicted, np.array([5, 0, -1]))  # id 0 is an id
+    rows = matched_rows(np.array([5, 0, -1]), [dict(id=0), dict(id=5), dict(id=8)])  # id 0 is an id
+    errors = matched_keypoint_errors(keypoints, predicted, rows)
     np.testing.assert_equal(errors, [[1.0, np.hypot(9, 9)], [5.0, np.nan], [np.nan, np.nan]])
 
 
