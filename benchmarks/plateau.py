@@ -3,23 +3,26 @@
 
     python benchmarks/plateau.py --claims --seeds 101 102 103 --jobs 2 --report benchmarks/results/plateau.md
 
-Each run (regime, model, recipe, seed) is cached under ``--work-dir`` and resumable: the same call continues it.
+Each run (regime, model, recipe, seed) is cached under ``--work-dir`` and resumable: the same call continues it;
+once finished (its claims' scores included) its record (the JSON files the reports read) is saved under
+``--records`` (:mod:`mmpose_mdn.experiments.records`, committed), and a later call on any machine trains it no more.
 ``--iters`` more iterations at a time until the AP, with refinement on and off, rose less than 0.01 over the last
 quarter (at least ``--min-scores`` scores) or ``--max-iters``; a score every ``--every``. ``--quick`` is the CI check
 (tiny scenes).
 
-``--lr-step FACTOR`` trains no plateau run: it continues each finished one ``--step-iters`` iterations with its lr
-x FACTOR (:mod:`mmpose_mdn.experiments.lr_step`) in ``--step-dir``, and the report is of those stepped runs::
+``--lr-step FACTOR`` continues each run, once finished, ``--step-iters`` iterations with its lr x FACTOR
+(:mod:`mmpose_mdn.experiments.lr_step`) in ``--step-dir`` (in the same job: the step needs the run's last
+checkpoint, which only the machine that trained it has); ``--step-report`` is the report of the stepped runs::
 
     python benchmarks/plateau.py --claims --seeds 101 102 103 --lr-step 0.1 \\
-        --report benchmarks/results/plateau_lr_step.md
+        --report benchmarks/results/plateau.md --step-report benchmarks/results/plateau_lr_step.md
 """
 import argparse
 import os
 import os.path as osp
 import sys
 
-from mmpose_mdn.experiments import claims, lr_step
+from mmpose_mdn.experiments import claims, lr_step, records
 from mmpose_mdn.experiments import plateau as pl
 
 
@@ -38,12 +41,15 @@ def main(argv=None):
     parser.add_argument('--min-scores', type=int, default=8, help='scores before a run may count as plateaued')
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument('--work-dir', default=osp.join(pl.ROOT, 'work_dirs', 'plateau'))
+    parser.add_argument('--records', default=osp.join(pl.ROOT, 'benchmarks', 'results', 'runs'),
+                        help='where the finished runs\' records are kept (committed)')
     parser.add_argument('--report', help='write the report (markdown) here; plots go to --plots-dir')
     parser.add_argument('--report-only', action='store_true', help='train nothing: the report of the cached runs')
     parser.add_argument('--plots-dir', default=osp.join(pl.ROOT, 'docs'))
     parser.add_argument('--tag', default='', help='suffix of the plots\' file names')
     parser.add_argument('--lr-step', type=float, metavar='FACTOR',
-                        help='continue each finished plateau run with its lr x FACTOR instead (train no plateau run)')
+                        help='continue each run, once finished, with its lr x FACTOR')
+    parser.add_argument('--step-report', help='with --lr-step: the report of the stepped runs (markdown)')
     parser.add_argument('--step-iters', type=int, default=2000, help='iterations after the lr step')
     parser.add_argument('--step-every', type=int, default=500, help='iterations between scores after the lr step')
     parser.add_argument('--step-dir', default=osp.join(pl.ROOT, 'work_dirs', 'plateau_lr_step'))
@@ -67,21 +73,24 @@ def main(argv=None):
     runs = claims.claims_runs() if args.claims else list(dict.fromkeys(
         (r, m, 'gate' if m == 'L1' else v) for r in args.regimes for m, v in pairs))
     stepped = args.lr_step is not None
-    if stepped:
-        done = [(r, m, v, s) for r, m, v in runs for s in args.seeds
-                if claims.finished_run(args.work_dir, r, m, v, s, args.max_iters)]
-        print(f'{len(done)} of {len(runs) * len(args.seeds)} plateau runs have finished: stepping those')
-    if not args.report_only and stepped:
-        lr_step.run_jobs([(r, m, v, s, args.step_iters, args.step_every, args.lr_step, args.work_dir,
-                           args.max_iters, args.step_dir, size) for r, m, v, s in done], args.jobs)
-    elif not args.report_only:
-        pl.run_jobs([(r, m, v, s, args.iters, args.every, args.max_iters, args.work_dir, size, args.min_scores)
-                     for r, m, v in runs for s in args.seeds], args.jobs)
-    if args.report:
-        work_dir = args.step_dir if stepped else args.work_dir
+    if args.step_report and not stepped:
+        parser.error('--step-report needs --lr-step')
+    step = dict(factor=args.lr_step, iters=args.step_iters, every=args.step_every, step_dir=args.step_dir)
+    jobs = [dict(regime=r, model=m, recipe=v, seed=s, iters=args.iters, every=args.every, max_iters=args.max_iters,
+                 work_dir=args.work_dir, size=size, min_scores=args.min_scores, records=args.records,
+                 step=step if stepped else None) for r, m, v in runs for s in args.seeds]
+    if not args.report_only:
+        records.run_jobs(jobs, args.jobs)
+    command = 'python ' + ' '.join(['benchmarks/plateau.py'] + (argv if argv is not None else sys.argv[1:]))
+    for path, work_dir in ((args.report, args.work_dir), (args.step_report, args.step_dir)):
+        if not path:
+            continue
+        for job in jobs:  # the finished runs of other machines
+            key = (job['regime'], job['model'], job['recipe'], job['seed'])
+            records.restore(records.record_dir(args.records, work_dir, *key), pl.run_dir(work_dir, *key),
+                            args.max_iters)
         claims.score_finished(runs, args.seeds, work_dir, args.max_iters, size, args.jobs)
-        command = 'python ' + ' '.join(['benchmarks/plateau.py'] + (argv if argv is not None else sys.argv[1:]))
-        if stepped:
+        if work_dir == args.step_dir:
             title = f'After the plateau, the lr x {args.lr_step:g} for {args.step_iters} iterations'
             report = pl.write_report(
                 runs, args.seeds, work_dir, args.plots_dir, args.max_iters, command, args.tag + '_lr_step',
@@ -90,8 +99,8 @@ def main(argv=None):
         else:
             title = 'The paper\'s claims at a plateau: learning curves'
             report = pl.write_report(runs, args.seeds, work_dir, args.plots_dir, args.max_iters, command, args.tag)
-        os.makedirs(osp.dirname(osp.abspath(args.report)), exist_ok=True)
-        with open(args.report, 'w') as f:
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        with open(path, 'w') as f:
             f.write(f'# {title}\n\n' + report + '\n')
         print(report)
 

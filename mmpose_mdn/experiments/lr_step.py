@@ -62,8 +62,10 @@ def train_lr_step(job: tuple) -> str:
     work = run_dir(step_dir, regime, model, recipe, seed)
     os.makedirs(work, exist_ok=True)
     data = osp.join(step_dir, 'data')
-    if not osp.exists(data):
+    try:
         os.symlink(osp.abspath(osp.join(plateau_dir, 'data')), data)
+    except FileExistsError:  # linked before, or by a run stepping at the same time
+        pass
     cfg, ipe = build_cfg(regime, model, recipe, seed, every, work, size)
     state_file = osp.join(work, 'state.json')
     state = json.load(open(state_file)) if osp.exists(state_file) else {}
@@ -96,13 +98,6 @@ def train_lr_step(job: tuple) -> str:
     with open(state_file, 'w') as f:
         json.dump(state, f, indent=1)
     return work
-
-
-def run_jobs(jobs: list, workers: int) -> None:
-    """:func:`train_lr_step` each job, ``workers`` at a time (:func:`~mmpose_mdn.experiments.processes.run_jobs`)."""
-    from . import processes
-    for _, work in processes.run_jobs(train_lr_step, jobs, workers):
-        print(f'[{time.strftime("%H:%M:%S")}] done {work}', flush=True)
 
 
 def step_table(runs: Sequence[tuple], seeds: Sequence[int], plateau_dir: str, step_dir: str) -> List[str]:

@@ -115,10 +115,15 @@ def train_until_plateau(job: tuple) -> str:
             json.dump(state, f, indent=1)
         if state['plateaued'] or state['iters'] >= max_iters:
             break
+        resume = osp.exists(osp.join(work, 'last_checkpoint'))
+        if state['iters'] and not resume:
+            raise RuntimeError(f'{work}: state.json says {state["iters"]} iterations trained, but no checkpoint is '
+                               'here to continue from (a record restored on another machine?): remove the folder '
+                               'and its record to retrain the run')
         target = min(max_iters, state['iters'] + iters)
         run_cfg = copy.deepcopy(cfg)
         run_cfg.train_cfg.max_epochs = target // ipe
-        run_cfg.resume = osp.exists(osp.join(work, 'last_checkpoint'))
+        run_cfg.resume = resume
         started = time.time()
         Runner.from_cfg(run_cfg).train()
         state.update(iters=target, train_s=state['train_s'] + time.time() - started)
@@ -144,14 +149,6 @@ def score_missing(scoring: dict, work: str, ipe: int, iterations, scores: dict) 
                     f'score_{it}_{mode}_{time.time_ns()}')
                 with open(osp.join(work, 'scores.json'), 'w') as f:
                     json.dump(scores, f, indent=1)
-
-
-def run_jobs(jobs: list, workers: int) -> None:
-    """:func:`train_until_plateau` each job, ``workers`` at a time in spawned processes, or in this process for one
-    worker; one torch thread a run (:func:`~mmpose_mdn.experiments.processes.run_jobs`)."""
-    from . import processes
-    for _, work in processes.run_jobs(train_until_plateau, jobs, workers):
-        print(f'[{time.strftime("%H:%M:%S")}] done {work}', flush=True)
 
 
 def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_iters: int, command: str = '',

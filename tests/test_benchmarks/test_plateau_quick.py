@@ -3,22 +3,24 @@ checkpoint scored with refinement on (AP and the viewpoint metrics) and off, the
 for the report (flip test; the order of the hidden people on fresh scenes; the AP without the third component's
 people, from dumped predictions checked against CocoMetric); the same run stopped while scoring scores what is
 missing, continued to a longer cap resumes from its checkpoint, and a cached run trains nothing; then the finished run
-continued after a final lr step (``--lr-step``), Adam's moments and the iteration count kept."""
+continued after a final lr step (``--lr-step``), Adam's moments and the iteration count kept; on another machine
+(other work dirs, no checkpoint) the runs' records give the same reports and nothing is trained."""
 import json
 
 import pytest
 
 from conftest import load_script
-from mmpose_mdn.experiments import lr_step
+from mmpose_mdn.experiments import lr_step, records
 from mmpose_mdn.utils import load_local_checkpoint
 
 plateau = load_script('benchmarks/plateau.py')  # the command line
 pl = plateau.pl  # mmpose_mdn.experiments.plateau
 
 
-def test_quick_run_then_continued_then_cached(tmp_path):
+def test_quick_run_then_continued_then_cached(tmp_path, capsys):
     args = ['--quick', '--runs', 'MDN3:start', '--seeds', '7', '--jobs', '1', '--work-dir', str(tmp_path / 'work'),
-            '--report', str(tmp_path / 'report.md'), '--plots-dir', str(tmp_path / 'plots')]
+            '--records', str(tmp_path / 'records'), '--report', str(tmp_path / 'report.md'), '--plots-dir',
+            str(tmp_path / 'plots')]
     plateau.main(args)
     run = tmp_path / 'work' / 'ambiguous' / 'MDN3_start' / 'seed7'
     scores = json.loads((run / 'scores.json').read_text())
@@ -58,7 +60,7 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     plateau.main(args[:-4])  # cached: nothing trained or scored again (and no report)
     assert (run / 'scores.json').stat().st_mtime_ns == mtime
     # a final lr step: the finished run (6 iterations, the quick cap 4) continued 2 iterations at its lr x 0.1
-    step_args = args[:-4] + ['--lr-step', '0.1', '--step-dir', str(tmp_path / 'step'), '--report',
+    step_args = args[:-4] + ['--lr-step', '0.1', '--step-dir', str(tmp_path / 'step'), '--step-report',
                              str(tmp_path / 'step.md'), '--plots-dir', str(tmp_path / 'plots')]
     plateau.main(step_args)
     stepped = tmp_path / 'step' / 'ambiguous' / 'MDN3_start' / 'seed7'
@@ -87,6 +89,28 @@ def test_quick_run_then_continued_then_cached(tmp_path):
     assert (stepped / 'scores.json').stat().st_mtime_ns == mtime
     with pytest.raises(RuntimeError, match='stepped at iteration 6 with lr x 0.1, not at 6 with x 0.5'):
         plateau.main(step_args[:-4] + ['--lr-step', '0.5'])
+    # another machine: other work dirs, the records only; the same reports, nothing trained or scored
+    record = tmp_path / 'records' / 'work' / 'ambiguous' / 'MDN3_start' / 'seed7'
+    assert json.loads((record / 'scores.json').read_text()) == continued
+    assert json.loads((tmp_path / 'records' / 'step' / 'ambiguous' / 'MDN3_start' / 'seed7' / 'state.json')
+                      .read_text()) == state
+    plateau.main(step_args[:-4] + ['--report-only', '--report', str(tmp_path / 'report.md'), '--step-report',
+                                   str(tmp_path / 'step.md'), '--plots-dir', str(tmp_path / 'plots')])
+    other = tmp_path / 'other'
+    plateau.main(['--quick', '--runs', 'MDN3:start', '--seeds', '7', '--jobs', '1', '--work-dir', str(other / 'work'),
+                  '--records', str(tmp_path / 'records'), '--lr-step', '0.1', '--step-dir', str(other / 'step'),
+                  '--report', str(other / 'report.md'), '--step-report', str(other / 'step.md'), '--plots-dir',
+                  str(other / 'plots')])
+    assert not list(other.rglob('*.pth')) and not (other / 'work' / 'data').exists()
+    for name in ('report.md', 'step.md'):  # the same but for the command line
+        assert (other / name).read_text().split('\n')[3:] == (tmp_path / name).read_text().split('\n')[3:]
+    with pytest.raises(RuntimeError, match='6 iterations trained, but no checkpoint is here to continue from'):
+        pl.train_until_plateau(('ambiguous', 'MDN3', 'start', 7, 2, 2, 8, str(other / 'work'), 'quick', 8))
+    job = dict(regime='ambiguous', model='MDN3', recipe='start', seed=7, iters=4, every=2, max_iters=4,
+               work_dir=str(other / 'work2'), size='quick', min_scores=8, records=str(tmp_path / 'records'),
+               step=dict(factor=0.1, iters=2, every=2, step_dir=str(other / 'step2')))
+    (tmp_path / 'records' / 'work2').symlink_to(tmp_path / 'records' / 'work')  # a step of a restored run
+    assert records.run(job) is None and 'its lr step cannot be trained here' in capsys.readouterr().out
     with pytest.raises(ValueError, match='ends at iteration 6, not a multiple of the score interval 4'):
         lr_step.train_lr_step(('ambiguous', 'MDN3', 'start', 7, 8, 4, 0.1, str(tmp_path / 'work'), 4,
                                str(tmp_path / 'step2'), 'quick'))
