@@ -32,5 +32,5 @@ demo-quick: install
 
 plateau: install
 	OMP_NUM_THREADS=1 $(PY) benchmarks/plateau.py --claims --seeds 101 102 103 --iters 2000 --every 1000 \
-	    --max-iters 16000 --min-scores 8 --lr-step 0.1 --step-iters 2000 --step-every 500 --jobs 2 \
+	    --max-iters 24000 --min-scores 8 --lr-step 0.1 --step-iters 2000 --step-every 500 --jobs 2 \
 	    --report benchmarks/results/plateau.md --step-report benchmarks/results/plateau_lr_step.md

@@ -37,7 +37,7 @@ def main(argv=None):
     parser.add_argument('--seeds', nargs='+', type=int, default=[51])
     parser.add_argument('--iters', type=int, default=2000, help='iterations trained at a time')
     parser.add_argument('--every', type=int, default=1000, help='iterations between scores (a multiple of 100)')
-    parser.add_argument('--max-iters', type=int, default=16000)
+    parser.add_argument('--max-iters', type=int, default=24000)
     parser.add_argument('--min-scores', type=int, default=8, help='scores before a run may count as plateaued')
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument('--work-dir', default=osp.join(pl.ROOT, 'work_dirs', 'plateau'))
