@@ -60,8 +60,9 @@ def test_quick_run_then_continued_then_cached(tmp_path, capsys):
     plateau.main(args[:-4])  # cached: nothing trained or scored again (and no report)
     assert (run / 'scores.json').stat().st_mtime_ns == mtime
     # a final lr step: the finished run (6 iterations, the quick cap 4) continued 2 iterations at its lr x 0.1
-    step_args = args[:-4] + ['--lr-step', '0.1', '--step-dir', str(tmp_path / 'step'), '--step-report',
-                             str(tmp_path / 'step.md'), '--plots-dir', str(tmp_path / 'plots')]
+    step_args = args[:-4] + ['--lr-step', '0.1', '--step-dir', str(tmp_path / 'step'), '--report',
+                             str(tmp_path / 'final.md'), '--step-report', str(tmp_path / 'step.md'), '--plots-dir',
+                             str(tmp_path / 'plots')]
     plateau.main(step_args)
     stepped = tmp_path / 'step' / 'ambiguous' / 'MDN3_start' / 'seed7'
     plateau_ckpt = load_local_checkpoint(str(run / 'epoch_3.pth'))
@@ -85,25 +86,23 @@ def test_quick_run_then_continued_then_cached(tmp_path, capsys):
     assert '| ambiguous | MDN3_start | 7 | 6 + 2 |' in step_report and 'lr step at 6' in step_report
     assert (tmp_path / 'plots' / 'plateau_ambiguous_lr_step.png').stat().st_size > 0
     mtime = (stepped / 'scores.json').stat().st_mtime_ns
-    plateau.main(step_args[:-4])  # cached
+    plateau.main(step_args[:-6])  # cached
     assert (stepped / 'scores.json').stat().st_mtime_ns == mtime
     with pytest.raises(RuntimeError, match='stepped at iteration 6 with lr x 0.1, not at 6 with x 0.5'):
-        plateau.main(step_args[:-4] + ['--lr-step', '0.5'])
+        plateau.main(step_args[:-6] + ['--lr-step', '0.5'])
     # another machine: other work dirs, the records only; the same reports, nothing trained or scored
     record = tmp_path / 'records' / 'work' / 'ambiguous' / 'MDN3_start' / 'seed7'
     assert json.loads((record / 'scores.json').read_text()) == continued
     assert json.loads((tmp_path / 'records' / 'step' / 'ambiguous' / 'MDN3_start' / 'seed7' / 'state.json')
                       .read_text()) == state
-    plateau.main(step_args[:-4] + ['--report-only', '--report', str(tmp_path / 'report.md'), '--step-report',
-                                   str(tmp_path / 'step.md'), '--plots-dir', str(tmp_path / 'plots')])
     other = tmp_path / 'other'
     plateau.main(['--quick', '--runs', 'MDN3:start', '--seeds', '7', '--jobs', '1', '--work-dir', str(other / 'work'),
                   '--records', str(tmp_path / 'records'), '--lr-step', '0.1', '--step-dir', str(other / 'step'),
                   '--report', str(other / 'report.md'), '--step-report', str(other / 'step.md'), '--plots-dir',
                   str(other / 'plots')])
     assert not list(other.rglob('*.pth')) and not (other / 'work' / 'data').exists()
-    for name in ('report.md', 'step.md'):  # the same but for the command line
-        assert (other / name).read_text().split('\n')[3:] == (tmp_path / name).read_text().split('\n')[3:]
+    for name, original in (('report.md', 'final.md'), ('step.md', 'step.md')):  # the same but for the command
+        assert (other / name).read_text().split('\n')[3:] == (tmp_path / original).read_text().split('\n')[3:]
     with pytest.raises(RuntimeError, match='6 iterations trained, but no checkpoint is here to continue from'):
         pl.train_until_plateau(('ambiguous', 'MDN3', 'start', 7, 2, 2, 8, str(other / 'work'), 'quick', 8))
     job = dict(regime='ambiguous', model='MDN3', recipe='start', seed=7, iters=4, every=2, max_iters=4,
