@@ -82,7 +82,7 @@ def main(argv=None):
     if not args.report_only:
         records.run_jobs(jobs, args.jobs)
     command = 'python ' + ' '.join(['benchmarks/plateau.py'] + (argv if argv is not None else sys.argv[1:]))
-    for path, work_dir in ((args.report, args.work_dir), (args.step_report, args.step_dir)):
+    for path, work_dir, of_steps in ((args.report, args.work_dir, False), (args.step_report, args.step_dir, True)):
         if not path:
             continue
         for job in jobs:  # the finished runs of other machines
@@ -90,7 +90,7 @@ def main(argv=None):
             records.restore(records.record_dir(args.records, work_dir, *key), pl.run_dir(work_dir, *key),
                             args.max_iters)
         claims.score_finished(runs, args.seeds, work_dir, args.max_iters, size, args.jobs)
-        if work_dir == args.step_dir:
+        if of_steps:
             title = f'After the plateau, the lr x {args.lr_step:g} for {args.step_iters} iterations'
             report = pl.write_report(
                 runs, args.seeds, work_dir, args.plots_dir, args.max_iters, command, args.tag + '_lr_step',
