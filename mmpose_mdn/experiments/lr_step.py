@@ -11,14 +11,12 @@ plateau run's under another work dir (``<step_dir>/<regime>/<run>/seed<S>``, the
 (``from``: P, ``factor``, ``finished``), the checkpoints. So the claims table and the report
 (:func:`.plateau.write_report`) read a stepped work dir as they read the plateau's. Cached and resumable.
 """
-import copy
 import json
 import os
 import os.path as osp
-import time
 from typing import List, Sequence
 
-from .plateau import build_cfg, curve, run_dir, score_missing, scoring_cfgs
+from .plateau import build_cfg, curve, run_dir, score_missing, scoring_cfgs, train_chunk
 
 
 def stepped_checkpoint(src: str, dst: str, factor: float) -> List[float]:
@@ -50,9 +48,8 @@ def plateau_end(plateau_dir: str, regime: str, model: str, recipe: str, seed: in
 def train_lr_step(job: tuple) -> str:
     """One stepped run (regime, model, recipe, seed, iters, every, factor, plateau_dir, max_iters, step_dir, size):
     the finished plateau run's last checkpoint, its lr x ``factor``, trained ``iters`` more iterations, a score
-    every ``every``; returns the stepped run's folder. A stopped run resumes; a finished one trains nothing."""
-    from mmengine.runner import Runner
-
+    every ``every``; returns the stepped run's folder. A stopped run starts again from the copied checkpoint
+    (:func:`~.plateau.train_chunk`); a finished one trains nothing."""
     import mmpose_mdn  # noqa: F401
     regime, model, recipe, seed, iters, every, factor, plateau_dir, max_iters, step_dir, size = job
     start = plateau_end(plateau_dir, regime, model, recipe, seed, max_iters)
@@ -75,8 +72,6 @@ def train_lr_step(job: tuple) -> str:
     if not state:
         name = f'epoch_{start // ipe}.pth'
         lrs = stepped_checkpoint(osp.join(source, name), osp.join(work, name), factor)
-        with open(osp.join(work, 'last_checkpoint'), 'w') as f:
-            f.write(osp.join(work, name))
         scores = json.load(open(osp.join(source, 'scores.json')))
         with open(osp.join(work, 'scores.json'), 'w') as f:  # the curve starts at the plateau's last score
             json.dump({k: v for k, v in scores.items() if int(k.split('/')[0]) == start}, f, indent=1)
@@ -84,12 +79,8 @@ def train_lr_step(job: tuple) -> str:
         with open(state_file, 'w') as f:
             json.dump(state, f, indent=1)
     if state['iters'] < start + iters:
-        run_cfg = copy.deepcopy(cfg)
-        run_cfg.train_cfg.max_epochs = (start + iters) // ipe
-        run_cfg.resume = True
-        started = time.time()
-        Runner.from_cfg(run_cfg).train()
-        state.update(iters=start + iters, train_s=state['train_s'] + time.time() - started)
+        seconds = train_chunk(cfg, work, ipe, start, start + iters)
+        state.update(iters=start + iters, train_s=state['train_s'] + seconds)
         with open(state_file, 'w') as f:
             json.dump(state, f, indent=1)
     scores = json.load(open(osp.join(work, 'scores.json')))

@@ -9,7 +9,8 @@ ViewpointComponentMetric: AP, the left/right order of the people hiding the cue,
 viewpoint) and off (CocoMetric). It trains in chunks of ``iters`` until :func:`plateaued`, with refinement on and
 off (a fitted rise below 0.01 over the last quarter, at least ``min_scores`` scores: on the pilot, refinement off,
 the offsets alone, still rose when refinement on had stopped), or ``max_iters``. Everything is cached under
-the work dir: an interrupted run resumes from its last checkpoint, scores are kept in ``scores.json``.
+the work dir: an interrupted run resumes at the start of its chunk (:func:`train_chunk`: the same results as a run
+never interrupted), scores are kept in ``scores.json``.
 
 Recipes (MDN models): ``gate``: the viewpoint configs' default, the main job's recipe (k-means start, beta 1,
 weight 0.03, the mixing logits trained x300 towards the best-fitting component); ``start``: the paper's NLL with
@@ -98,8 +99,6 @@ def train_until_plateau(job: tuple) -> str:
     ``max_iters``; writes ``scores.json`` and ``state.json`` (iterations trained, plateaued, the rise with refinement
     on and off) and returns the run's folder. A run stopped by a looser rule continues under a stricter one."""
     regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores = job
-    from mmengine.runner import Runner
-
     import mmpose_mdn  # noqa: F401
     work = run_dir(work_dir, regime, model, recipe, seed)
     os.makedirs(work, exist_ok=True)
@@ -115,19 +114,32 @@ def train_until_plateau(job: tuple) -> str:
             json.dump(state, f, indent=1)
         if state['plateaued'] or state['iters'] >= max_iters:
             break
-        resume = osp.exists(osp.join(work, 'last_checkpoint'))
-        if state['iters'] and not resume:
+        if state['iters'] and not osp.exists(osp.join(work, f'epoch_{state["iters"] // ipe}.pth')):
             raise RuntimeError(f'{work}: state.json says {state["iters"]} iterations trained, but no checkpoint is '
                                'here to continue from (a record restored on another machine?): remove the folder '
                                'and its record to retrain the run')
         target = min(max_iters, state['iters'] + iters)
-        run_cfg = copy.deepcopy(cfg)
-        run_cfg.train_cfg.max_epochs = target // ipe
-        run_cfg.resume = resume
-        started = time.time()
-        Runner.from_cfg(run_cfg).train()
-        state.update(iters=target, train_s=state['train_s'] + time.time() - started)
+        seconds = train_chunk(cfg, work, ipe, state['iters'], target)
+        state.update(iters=target, train_s=state['train_s'] + seconds)
     return work
+
+
+def train_chunk(cfg, work: str, ipe: int, start: int, end: int) -> float:
+    """Train the run in ``work`` (its config ``cfg``, ``ipe`` iterations an epoch) from iteration ``start`` (its
+    checkpoint; 0: from scratch) to ``end``; the seconds it took. A chunk stopped part-way starts again at ``start``,
+    not at a later checkpoint of its own: each Runner seeds the random generators (the augmentations' draws) afresh,
+    so a run resumed mid-chunk would go on differently from one never stopped. A chunk whose last checkpoint exists
+    has finished (stopped while scoring): nothing is trained."""
+    from mmengine.runner import Runner
+    if osp.exists(osp.join(work, f'epoch_{end // ipe}.pth')):
+        return 0.0
+    run_cfg = copy.deepcopy(cfg)
+    run_cfg.train_cfg.max_epochs = end // ipe
+    run_cfg.resume = bool(start)
+    run_cfg.load_from = osp.join(work, f'epoch_{start // ipe}.pth') if start else None
+    started = time.time()
+    Runner.from_cfg(run_cfg).train()
+    return time.time() - started
 
 
 def scoring_cfgs(cfg) -> dict:

@@ -6,11 +6,13 @@ missing, continued to a longer cap resumes from its checkpoint, and a cached run
 continued after a final lr step (``--lr-step``), Adam's moments and the iteration count kept; on another machine
 (other work dirs, no checkpoint) the runs' records give the same reports and nothing is trained."""
 import json
+import shutil
 
 import pytest
+import torch
 
 from conftest import load_script
-from mmpose_mdn.experiments import lr_step, records
+from mmpose_mdn.experiments import lr_step, processes, records
 from mmpose_mdn.utils import load_local_checkpoint
 
 plateau = load_script('benchmarks/plateau.py')  # the command line
@@ -45,6 +47,25 @@ def test_quick_run_then_continued_then_cached(tmp_path, capsys):
                               str(tmp_path / 'work'), str(tmp_path / 'plots2'), 4)
     assert '## ambiguous' in partial and '## visible' not in partial
     assert sorted(p.name for p in (tmp_path / 'plots2').iterdir()) == ['plateau_ambiguous.png']
+    # stopped part-way through a chunk, after its checkpoint at 2: the chunk restarts from its start, so the run ends
+    # with the weights of the run never stopped (resumed at 2, its random streams would restart there)
+    stopped = tmp_path / 'stopped' / 'ambiguous' / 'MDN3_start' / 'seed7'
+    shutil.copytree(run, stopped)
+    (tmp_path / 'stopped' / 'data').symlink_to(tmp_path / 'work' / 'data')
+    (stopped / 'epoch_2.pth').unlink()
+    (stopped / 'last_checkpoint').write_text(str(stopped / 'epoch_1.pth'))
+    (stopped / 'state.json').write_text(json.dumps(dict(iters=0, train_s=0.0)))
+    job = ('ambiguous', 'MDN3', 'start', 7, 4, 2, 4, str(tmp_path / 'stopped'), 'quick', 8)
+    list(processes.run_jobs(pl.train_until_plateau, [job], 1))
+    weights = [load_local_checkpoint(str(folder / 'epoch_2.pth'))['state_dict'] for folder in (run, stopped)]
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert json.loads((stopped / 'state.json').read_text())['iters'] == 4
+    # stopped after the chunk, before its state was written: the chunk's last checkpoint says it finished
+    mtime = (stopped / 'epoch_2.pth').stat().st_mtime_ns
+    (stopped / 'state.json').write_text(json.dumps(dict(iters=0, train_s=0.0)))
+    pl.train_until_plateau(job)
+    assert (stopped / 'epoch_2.pth').stat().st_mtime_ns == mtime
+    assert json.loads((stopped / 'state.json').read_text())['iters'] == 4
     # stopped while scoring: the same call scores what is missing and trains nothing
     (run / 'scores.json').write_text(json.dumps({k: v for k, v in scores.items() if k != '4/off'}))
     pl.train_until_plateau(('ambiguous', 'MDN3', 'start', 7, 4, 2, 4, str(tmp_path / 'work'), 'quick', 8))
@@ -54,8 +75,8 @@ def test_quick_run_then_continued_then_cached(tmp_path, capsys):
     continued = json.loads((run / 'scores.json').read_text())
     assert {k: continued[k] for k in scores} == scores and sorted(continued) == sorted(scores) + ['6/off', '6/on']
     assert json.loads((run / 'state.json').read_text())['iters'] == 6
-    assert any(f'Auto resumed from the latest checkpoint {run / "epoch_2.pth"}' in f.read_text()
-               for f in run.glob('*/*.log'))
+    assert any(f'Load checkpoint from {run / "epoch_2.pth"}' in f.read_text() and 'resumed epoch: 2, iter: 4'
+               in f.read_text() for f in run.glob('*/*.log'))
     mtime = (run / 'scores.json').stat().st_mtime_ns
     plateau.main(args[:-4])  # cached: nothing trained or scored again (and no report)
     assert (run / 'scores.json').stat().st_mtime_ns == mtime
@@ -75,7 +96,8 @@ def test_quick_run_then_continued_then_cached(tmp_path, capsys):
     assert last['meta']['iter'] == 8  # the iteration count goes on
     adam = last['optimizer']['state'][0]
     assert float(adam['step']) == 8 == float(plateau_ckpt['optimizer']['state'][0]['step']) + 2  # moments kept
-    assert any('Auto resumed from the latest checkpoint' in f.read_text() for f in stepped.glob('*/*.log'))
+    assert any(f'Load checkpoint from {stepped / "epoch_3.pth"}' in f.read_text() and 'resumed epoch: 3, iter: 6'
+               in f.read_text() for f in stepped.glob('*/*.log'))
     step_scores = json.loads((stepped / 'scores.json').read_text())
     assert sorted(step_scores) == ['6/off', '6/on', '8/off', '8/on']
     assert step_scores['6/on'] == continued['6/on']  # the curve starts at the plateau's last score
