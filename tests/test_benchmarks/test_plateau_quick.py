@@ -2,7 +2,8 @@
 checkpoint scored with refinement on (AP and the viewpoint metrics) and off, the last one with the claims' scores
 for the report (flip test; the order of the hidden people on fresh scenes; the AP without the third component's
 people, from dumped predictions checked against CocoMetric); the same run stopped while scoring scores what is
-missing, continued to a longer cap resumes from its checkpoint, and a cached run trains nothing; then the finished run
+missing, continued to a longer cap resumes from its checkpoint, a run stopped part-way through a chunk ends as one
+never stopped, and a cached run trains nothing; then the finished run
 continued after a final lr step (``--lr-step``), Adam's moments and the iteration count kept; on another machine
 (other work dirs, no checkpoint) the runs' records give the same reports and nothing is trained."""
 import json
