@@ -132,7 +132,7 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
     from mmpose_mdn.evaluation import KeypointAP, Predictions, load_keypoint_annotations
     from mmpose_mdn.viewpoint.aggregate import metric_counts
 
-    from .plateau import BATCH, MODELS, REGIMES, SIZES, build_cfg, curve, run_dir
+    from .plateau import BATCH, MODELS, REGIMES, SIZES, build_cfg, checkpoint, curve, run_dir
     from .scoring import score_checkpoint
     work = run_dir(work_dir, regime, model, recipe, seed)
     scores = json.load(open(osp.join(work, 'scores.json')))
@@ -143,7 +143,7 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
     if out.get('iters') != it:
         out = dict(iters=it)
     cfg, _ = build_cfg(regime, model, recipe, seed, ipe, work, size)
-    checkpoint = osp.join(work, f'epoch_{it // ipe}.pth')
+    last = checkpoint(work, ipe, it)
     M = MODELS[model][1]
     if M is not None and M > 2 and not model.startswith('HMDN') and 'others' not in out:  # a flat mixture
         counts = metric_counts(scores[f'{it}/on'], M)
@@ -153,7 +153,7 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
         fresh = copy.deepcopy(cfg)
         fresh.test_dataloader.dataset.update(split='test', num_images=SIZES[size]['fresh'])
         fresh.test_evaluator = cfg.test_evaluator[1:]  # ViewpointComponentMetric
-        metrics = score_checkpoint(fresh, checkpoint, True, f'claims_fresh_{it}_{time.time_ns()}')
+        metrics = score_checkpoint(fresh, last, True, f'claims_fresh_{it}_{time.time_ns()}')
         out['fresh'] = {k.split('/')[1]: v for k, v in metrics.items() if 'lr_order' in k}
     ann_file = cfg.test_evaluator[0]['ann_file']
     if 'others' in out and not all(f'without_{mode}' in out for mode in ('on', 'off')):
@@ -165,13 +165,13 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
             flip = copy.deepcopy(cfg)
             flip.model.test_cfg.flip_test = True
             flip.test_evaluator = cfg.test_evaluator[:1]
-            out[f'flip_{mode}'] = score_checkpoint(flip, checkpoint, mode == 'on',
+            out[f'flip_{mode}'] = score_checkpoint(flip, last, mode == 'on',
                                                    f'claims_flip_{it}_{mode}_{time.time_ns()}')['coco/AP']
         if 'others' in out and f'without_{mode}' not in out:
             dump = copy.deepcopy(cfg)
             pkl = osp.join(work, 'scores', f'predictions_{it}_{mode}.pkl')
             dump.test_evaluator = [cfg.test_evaluator[0], dict(type='DumpResults', out_file_path=pkl)]
-            metrics = score_checkpoint(dump, checkpoint, mode == 'on', f'claims_dump_{it}_{mode}_{time.time_ns()}')
+            metrics = score_checkpoint(dump, last, mode == 'on', f'claims_dump_{it}_{mode}_{time.time_ns()}')
             ap = ap_without(Predictions.from_samples(load(pkl), pkl), keypoint_ap, out['others'])
             if abs(ap['full'] - metrics['coco/AP']) > 1e-6:
                 raise RuntimeError(f'{work}: the AP of the dumped predictions {pkl} ({ap["full"]:.6f}) is not '

@@ -16,7 +16,7 @@ import os
 import os.path as osp
 from typing import List, Sequence
 
-from .plateau import build_cfg, curve, run_dir, score_missing, scoring_cfgs, train_chunk
+from .plateau import build_cfg, checkpoint, curve, run_dir, score_missing, scoring_cfgs, train_chunk
 
 
 def stepped_checkpoint(src: str, dst: str, factor: float) -> List[float]:
@@ -70,8 +70,7 @@ def train_lr_step(job: tuple) -> str:
         raise RuntimeError(f'{work}: stepped at iteration {state["from"]} with lr x {state["factor"]}, not at '
                            f'{start} with x {factor}: use another step dir')
     if not state:
-        name = f'epoch_{start // ipe}.pth'
-        lrs = stepped_checkpoint(osp.join(source, name), osp.join(work, name), factor)
+        lrs = stepped_checkpoint(checkpoint(source, ipe, start), checkpoint(work, ipe, start), factor)
         scores = json.load(open(osp.join(source, 'scores.json')))
         with open(osp.join(work, 'scores.json'), 'w') as f:  # the curve starts at the plateau's last score
             json.dump({k: v for k, v in scores.items() if int(k.split('/')[0]) == start}, f, indent=1)

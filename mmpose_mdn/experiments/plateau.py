@@ -49,6 +49,11 @@ def run_dir(work_dir: str, regime: str, model: str, recipe: str, seed: int) -> s
     return osp.join(work_dir, regime, run_name(model, recipe), f'seed{seed}')
 
 
+def checkpoint(work: str, ipe: int, iteration: int) -> str:
+    """The run's checkpoint at ``iteration`` (its CheckpointHook names them by epoch, ``ipe`` iterations each)."""
+    return osp.join(work, f'epoch_{iteration // ipe}.pth')
+
+
 def build_cfg(regime: str, model: str, recipe: str, seed: int, every: int, work: str, size: str = 'full'):
     """The run's config (its epochs are set per chunk): the model's viewpoint config on the seed's scenes of the
     regime, the recipe applied, a constant lr after the warm-up, a checkpoint every ``every`` iterations."""
@@ -114,7 +119,7 @@ def train_until_plateau(job: tuple) -> str:
             json.dump(state, f, indent=1)
         if state['plateaued'] or state['iters'] >= max_iters:
             break
-        if state['iters'] and not osp.exists(osp.join(work, f'epoch_{state["iters"] // ipe}.pth')):
+        if state['iters'] and not osp.exists(checkpoint(work, ipe, state['iters'])):
             raise RuntimeError(f'{work}: state.json says {state["iters"]} iterations trained, but no checkpoint is '
                                'here to continue from (a record restored on another machine?): remove the folder '
                                'and its record to retrain the run')
@@ -131,12 +136,12 @@ def train_chunk(cfg, work: str, ipe: int, start: int, end: int) -> float:
     so a run resumed mid-chunk would go on differently from one never stopped. A chunk whose last checkpoint exists
     has finished (stopped while scoring): nothing is trained."""
     from mmengine.runner import Runner
-    if osp.exists(osp.join(work, f'epoch_{end // ipe}.pth')):
+    if osp.exists(checkpoint(work, ipe, end)):
         return 0.0
     run_cfg = copy.deepcopy(cfg)
     run_cfg.train_cfg.max_epochs = end // ipe
     run_cfg.resume = bool(start)
-    run_cfg.load_from = osp.join(work, f'epoch_{start // ipe}.pth') if start else None
+    run_cfg.load_from = checkpoint(work, ipe, start) if start else None
     started = time.time()
     Runner.from_cfg(run_cfg).train()
     return time.time() - started
@@ -157,7 +162,7 @@ def score_missing(scoring: dict, work: str, ipe: int, iterations, scores: dict) 
         for mode in ('on', 'off'):
             if f'{it}/{mode}' not in scores:
                 scores[f'{it}/{mode}'] = score_checkpoint(
-                    scoring[mode], osp.join(work, f'epoch_{it // ipe}.pth'), mode == 'on',
+                    scoring[mode], checkpoint(work, ipe, it), mode == 'on',
                     f'score_{it}_{mode}_{time.time_ns()}')
                 with open(osp.join(work, 'scores.json'), 'w') as f:
                     json.dump(scores, f, indent=1)
