@@ -202,7 +202,8 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
     scored = [(r, m, v) for r, m, v in runs  # a regime none of whose runs has a score yet gets no section
               if any(osp.exists(osp.join(run_dir(work_dir, r, m, v, s), 'scores.json')) for s in seeds)]
     for regime in dict.fromkeys(r for r, _, _ in scored):
-        fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5))
+        shown = panels if REGIMES[regime] else panels[:2]  # where no one hides the cue, no hidden order to draw
+        fig, axes = plt.subplots(1, len(shown), figsize=(6 * len(shown), 4.5))
         lines += [f'## {regime} (hidden cue {REGIMES[regime]:g})', '',
                   '| model | seeds | iterations | plateaued | rise, on / off | AP on | AP off | order, cue hidden | '
                   'order, cue visible | agreement, cue visible | order, cue hidden: balanced, fresh scenes |',
@@ -217,7 +218,7 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
             states = list(by_seed.values())
             # a stepped run's curve from its lr step on (iteration 0), so that the seeds' curves line up
             start = {s: by_seed.get(s, {}).get('from', 0) for s in scores}
-            for ax, (key, mode, title) in zip(axes, panels):
+            for ax, (key, mode, title) in zip(axes, shown):
                 curves = {s: {i - start[s]: ap for i, ap in c.items()}
                           for s, c in ((s, curve(v, key, mode)) for s, v in scores.items()) if c}
                 if curves:

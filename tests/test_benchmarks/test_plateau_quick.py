@@ -9,6 +9,7 @@ continued after a final lr step (``--lr-step``), Adam's moments and the iteratio
 import json
 import shutil
 
+import matplotlib.pyplot as plt
 import pytest
 import torch
 
@@ -48,6 +49,14 @@ def test_quick_run_then_continued_then_cached(tmp_path, capsys):
                               str(tmp_path / 'work'), str(tmp_path / 'plots2'), 4)
     assert '## ambiguous' in partial and '## visible' not in partial
     assert sorted(p.name for p in (tmp_path / 'plots2').iterdir()) == ['plateau_ambiguous.png']
+    # where no one hides the cue, no panel for the hidden people's order: two panels (AP on, off), not three
+    seen = tmp_path / 'seen' / 'visible' / 'MDN3_start' / 'seed7'
+    seen.mkdir(parents=True)
+    for name in ('scores.json', 'state.json'):
+        shutil.copy(run / name, seen / name)
+    pl.write_report([('visible', 'MDN3', 'start')], [7], str(tmp_path / 'seen'), str(tmp_path / 'plots2'), 4)
+    width = {r: plt.imread(tmp_path / 'plots2' / f'plateau_{r}.png').shape[1] for r in ('ambiguous', 'visible')}
+    assert width['visible'] * 3 == width['ambiguous'] * 2
     # stopped part-way through a chunk, after its checkpoint at 2: the chunk restarts from its start, so the run ends
     # with the weights of the run never stopped (resumed at 2, its random streams would restart there)
     stopped = tmp_path / 'stopped' / 'ambiguous' / 'MDN3_start' / 'seed7'
