@@ -5,9 +5,11 @@
 #            report in work_dirs/viewpoint_benchmark/report.md; make demo-quick: its ~1 minute CI variant
 # make plateau: the claims table at the plateau (33 runs, about 20-25 core-hours on this 2-core machine; cached and
 #            resumable, so run it again to continue), report in benchmarks/results/plateau.md; then each finished run
-#            continued 2000 iterations after a final lr step (x 0.1), report in benchmarks/results/plateau_lr_step.md
-# make plateau-report: both reports without training (seconds): from the committed records of the finished runs, and
-#            on a machine with runs under way, their curves so far (the committed reports: a fresh clone's)
+#            continued 2000 iterations after a final lr step (x 0.1), report in benchmarks/results/plateau_lr_step.md;
+#            both write the README's claims tables (its sections plateau-claims, lr-step-ap, lr-step-claims)
+# make plateau-report: both reports and the README's tables without training (seconds): from the committed records
+#            of the finished runs, and on a machine with runs under way, their curves so far (the committed
+#            reports: a fresh clone's)
 PY := .venv/bin/python
 SEEDS ?= 0
 
@@ -34,7 +36,7 @@ demo-quick: install
 
 PLATEAU := benchmarks/plateau.py --claims --seeds 101 102 103 --iters 2000 --every 1000 --max-iters 24000 \
 	--min-scores 8 --lr-step 0.1 --step-iters 2000 --step-every 500 --jobs 2 \
-	--report benchmarks/results/plateau.md --step-report benchmarks/results/plateau_lr_step.md
+	--report benchmarks/results/plateau.md --step-report benchmarks/results/plateau_lr_step.md --readme README.md
 
 plateau: install
 	OMP_NUM_THREADS=1 $(PY) $(PLATEAU)

@@ -16,13 +16,17 @@ checkpoint, which only the machine that trained it has); ``--step-report`` is th
 
     python benchmarks/plateau.py --claims --seeds 101 102 103 --lr-step 0.1 \\
         --report benchmarks/results/plateau.md --step-report benchmarks/results/plateau_lr_step.md
+
+``--readme README.md`` also writes the claims tables (at the plateau, after the lr step) and each run's AP per seed
+into that file's sections ``plateau-claims``, ``lr-step-claims`` and ``lr-step-ap``
+(:mod:`mmpose_mdn.experiments.generated_sections`).
 """
 import argparse
 import os
 import os.path as osp
 import sys
 
-from mmpose_mdn.experiments import claims, lr_step, records
+from mmpose_mdn.experiments import claims, generated_sections, lr_step, records
 from mmpose_mdn.experiments import plateau as pl
 
 
@@ -53,6 +57,8 @@ def main(argv=None):
     parser.add_argument('--step-iters', type=int, default=2000, help='iterations after the lr step')
     parser.add_argument('--step-every', type=int, default=500, help='iterations between scores after the lr step')
     parser.add_argument('--step-dir', default=osp.join(pl.ROOT, 'work_dirs', 'plateau_lr_step'))
+    parser.add_argument('--readme', help='with --report and --step-report: write the claims tables and the AP per '
+                        'seed into this Markdown file\'s sections plateau-claims, lr-step-claims and lr-step-ap')
     parser.add_argument('--quick', action='store_true',
                         help='16 training images, 4 iterations, a score every 2 (an lr step: 2 more)')
     args = parser.parse_args(argv)
@@ -75,6 +81,8 @@ def main(argv=None):
     stepped = args.lr_step is not None
     if args.step_report and not stepped:
         parser.error('--step-report needs --lr-step')
+    if args.readme and not (args.report and args.step_report):
+        parser.error('--readme needs --report and --step-report (with --lr-step)')
     step = dict(factor=args.lr_step, iters=args.step_iters, every=args.step_every, step_dir=args.step_dir)
     jobs = [dict(regime=r, model=m, recipe=v, seed=s, iters=args.iters, every=args.every, max_iters=args.max_iters,
                  work_dir=args.work_dir, size=size, min_scores=args.min_scores, records=args.records,
@@ -103,6 +111,11 @@ def main(argv=None):
         with open(path, 'w') as f:
             f.write(f'# {title}\n\n' + report + '\n')
         print(report)
+    if args.readme:
+        generated_sections.splice(args.readme, {
+            'plateau-claims': claims.claims_table(args.work_dir, args.seeds, args.max_iters, claims.claims_among(runs)),
+            'lr-step-claims': claims.claims_table(args.step_dir, args.seeds, args.max_iters, claims.claims_among(runs)),
+            'lr-step-ap': lr_step.seed_table(runs, args.seeds, args.work_dir, args.step_dir, args.max_iters)})
 
 
 if __name__ == '__main__':

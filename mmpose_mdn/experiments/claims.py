@@ -83,6 +83,13 @@ def claims_runs(claims: Sequence[Claim] = CLAIMS) -> List[tuple]:
     return [(regime, *(name.split('_') if '_' in name else (name, 'gate'))) for regime, name in names]
 
 
+def claims_among(runs: Sequence[tuple], claims: Sequence[Claim] = CLAIMS) -> List[Claim]:
+    """The claims whose runs are all among ``runs`` ((regime, model, recipe))."""
+    from .plateau import run_name
+    names = {(regime, run_name(model, recipe)) for regime, model, recipe in runs}
+    return [c for c in claims if {c.x, c.y or c.x} <= names]
+
+
 def other_components(counts: np.ndarray) -> List[int]:
     """The components not assigned to front or back: (V, M) matched people per viewpoint (front, back, ...) and
     chosen component (:func:`~mmpose_mdn.viewpoint.aggregate.metric_counts`), under the best one-to-one assignment of
@@ -183,8 +190,12 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
 
 
 def finished(state: dict, max_iters: int) -> bool:
-    """Whether a run is done: plateaued, trained to ``max_iters``, or a finished lr step (:mod:`.lr_step`)."""
-    return bool(state.get('plateaued') or state.get('finished')) or state.get('iters', 0) >= max_iters
+    """Whether a run is done: a stepped run (:mod:`.lr_step`, its ``state`` has ``from``) once its step has finished
+    (trained and scored; it counts its iterations from the plateau's, which may be at ``max_iters``), a plateau run
+    once plateaued or trained to ``max_iters``."""
+    if 'from' in state:
+        return bool(state['finished'])
+    return bool(state.get('plateaued')) or state.get('iters', 0) >= max_iters
 
 
 def seed_values(work: str, mode: str) -> Optional[dict]:
@@ -285,11 +296,20 @@ def claims_table(work_dir: str, seeds: Sequence[int], max_iters: int, claims: Se
 
 def score_finished(runs: Sequence[tuple], seeds: Sequence[int], work_dir: str, max_iters: int, size: str = 'full',
                    workers: int = 1) -> None:
-    """:func:`final_scores` of every finished run of ``runs`` ((regime, model, recipe)) and ``seeds``, ``workers`` at
-    a time (:func:`~mmpose_mdn.experiments.processes.run_jobs`)."""
+    """:func:`final_scores` of every finished run of ``runs`` ((regime, model, recipe)) and ``seeds`` whose
+    ``claims.json`` is missing or older than its last score, ``workers`` at a time
+    (:func:`~mmpose_mdn.experiments.processes.run_jobs`); a run scored already starts no process."""
     from . import processes
+    from .plateau import curve, run_name
+
+    def scored(regime: str, model: str, recipe: str, seed: int) -> bool:
+        work = _folder(work_dir, (regime, run_name(model, recipe)), seed)
+        path = osp.join(work, 'claims.json')
+        return osp.exists(path) and json.load(open(path))['iters'] == max(curve(json.load(open(
+            osp.join(work, 'scores.json')))))
     jobs = [(regime, model, recipe, seed, work_dir, size) for regime, model, recipe in runs for seed in seeds
-            if finished_run(work_dir, regime, model, recipe, seed, max_iters)]
+            if finished_run(work_dir, regime, model, recipe, seed, max_iters)
+            and not scored(regime, model, recipe, seed)]
     for _ in processes.run_jobs(final_scores_job, jobs, workers):
         pass
 

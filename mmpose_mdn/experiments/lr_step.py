@@ -113,3 +113,29 @@ def step_table(runs: Sequence[tuple], seeds: Sequence[int], plateau_dir: str, st
                          *cells])
     return markdown_table(['regime', 'run', 'seed', 'iterations: plateau + step', 'AP, refinement on',
                            'AP, refinement off'], rows)
+
+
+def seed_table(runs: Sequence[tuple], seeds: Sequence[int], plateau_dir: str, step_dir: str,
+               max_iters: int) -> List[str]:
+    """Markdown lines: one row per run of ``runs`` ((regime, model, recipe)), its AP with refinement on at each seed's
+    last score (``a / b / c``) at the plateau (``(the <max_iters> cap, not flat)`` where the run reached
+    ``max_iters`` still rising) and after the lr step; *pending* where that stage has not finished. The rows go
+    regime by regime, in :data:`~.plateau.REGIMES`' order."""
+    from mmpose_mdn.evaluation.report import markdown_table
+
+    from .claims import finished
+    from .plateau import REGIMES, run_name
+
+    def last_ap(folder: str) -> str:
+        path = osp.join(folder, 'state.json')
+        state = json.load(open(path)) if osp.exists(path) else {}
+        if not finished(state, max_iters):
+            return 'pending'
+        ap = curve(json.load(open(osp.join(folder, 'scores.json'))))
+        cap = '' if state.get('plateaued') or 'from' in state else f' (the {max_iters} cap, not flat)'
+        return f'{ap[max(ap)]:.3f}{cap}'
+    rows = [[regime, run_name(model, recipe)] + [' / '.join(last_ap(run_dir(d, regime, model, recipe, s))
+                                                            for s in seeds) for d in (plateau_dir, step_dir)]
+            for regime, model, recipe in sorted(runs, key=lambda run: list(REGIMES).index(run[0]))]
+    return markdown_table(['regime', 'run', f'AP on seeds {" / ".join(map(str, seeds))}: at the plateau',
+                           'after the lr step'], rows)

@@ -185,10 +185,9 @@ def write_report(runs: list, seeds: list, work_dir: str, plots_dir: str, max_ite
 
     from mmpose_mdn.evaluation.learning_curves import curve_stats
 
-    from .claims import AP_TESTS, CLAIMS, claims_table
+    from .claims import AP_TESTS, claims_among, claims_table
     lines = [f'Command: `{command}`', '', f'Seeds {seeds}; CPU, one torch thread a run.', '', *preface]
-    names = {(r, run_name(m, v)) for r, m, v in runs}
-    claims = [c for c in CLAIMS if {c.x, c.y or c.x} <= names]
+    claims = claims_among(runs)
     if claims:
         lines += [f'## The paper\'s claims {stage}', ''] + claims_table(work_dir, seeds, max_iters, claims)
     ap_claims = [c for c in claims if c.test in AP_TESTS]

@@ -4,7 +4,8 @@ for the report (flip test; the order of the hidden people on fresh scenes; the A
 people, from dumped predictions checked against CocoMetric); the same run stopped while scoring scores what is
 missing, continued to a longer cap resumes from its checkpoint, a run stopped part-way through a chunk ends as one
 never stopped, and a cached run trains nothing; then the finished run
-continued after a final lr step (``--lr-step``), Adam's moments and the iteration count kept; on another machine
+continued after a final lr step (``--lr-step``), Adam's moments and the iteration count kept, and its AP per seed
+written into a README's section (``--readme``); on another machine
 (other work dirs, no checkpoint) the runs' records give the same reports and nothing is trained."""
 import json
 import shutil
@@ -14,7 +15,7 @@ import pytest
 import torch
 
 from conftest import load_script
-from mmpose_mdn.experiments import lr_step, processes, records
+from mmpose_mdn.experiments import generated_sections, lr_step, processes, records
 from mmpose_mdn.utils import load_local_checkpoint
 
 plateau = load_script('benchmarks/plateau.py')  # the command line
@@ -117,6 +118,19 @@ def test_quick_run_then_continued_then_cached(tmp_path, capsys):
     step_report = (tmp_path / 'step.md').read_text()
     assert '| ambiguous | MDN3_start | 7 | 6 + 2 |' in step_report and 'lr step at 6' in step_report
     assert (tmp_path / 'plots' / 'plateau_ambiguous_lr_step.png').stat().st_size > 0
+    # the README's tables: each run's AP per seed at the plateau (the quick cap 4, reached still rising) and after
+    # the step, and the claims tables (no claim has all its runs here)
+    readme = tmp_path / 'README.md'
+    readme.write_text(''.join(f'<!-- begin: {n} -->\n<!-- end: {n} -->\n'
+                              for n in ('plateau-claims', 'lr-step-ap', 'lr-step-claims')))
+    plateau.main(step_args + ['--report-only', '--readme', str(readme)])
+    assert generated_sections.section(str(readme), 'lr-step-ap') == [
+        '| regime | run | AP on seeds 7: at the plateau | after the lr step |', '| --- | --- | --- | --- |',
+        f'| ambiguous | MDN3_start | {continued["6/on"]["coco/AP"]:.3f} (the 4 cap, not flat) | '
+        f'{step_scores["8/on"]["coco/AP"]:.3f} |']
+    with pytest.raises(SystemExit):  # the README's tables need both reports
+        plateau.main(args + ['--readme', str(readme)])
+    assert 'error: --readme needs --report and --step-report' in capsys.readouterr().err
     mtime = (stepped / 'scores.json').stat().st_mtime_ns
     plateau.main(step_args[:-6])  # cached
     assert (stepped / 'scores.json').stat().st_mtime_ns == mtime

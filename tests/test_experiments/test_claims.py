@@ -127,3 +127,14 @@ def test_claims_table_judges_seed_by_seed_on_finished_runs(tmp_path):
         {'9000/on': {'coco/AP': 0.2}, '9000/off': {'coco/AP': 0.1}, '8000/on': {'coco/AP': 0.2}}))
     with pytest.raises(RuntimeError, match='trained further'):
         cl.claims_table(str(tmp_path), [1, 2, 3], 16000, claims)
+
+
+def test_a_stepped_run_has_finished_once_its_step_has():
+    """A run stepped from the cap counts its iterations from the plateau's (24000 here), so the iteration count
+    says nothing about its step; a plateau run is done once plateaued or at the cap."""
+    stepping = {'from': 24000, 'factor': 0.1, 'iters': 24000, 'finished': False}
+    assert not cl.finished(stepping, 24000) and not cl.finished(dict(stepping, iters=26000), 24000)
+    assert cl.finished(dict(stepping, iters=26000, finished=True), 24000)
+    assert cl.finished(dict(iters=24000, plateaued=False), 24000) and cl.finished(dict(iters=8000, plateaued=True),
+                                                                                   24000)
+    assert not cl.finished(dict(iters=22000, plateaued=False), 24000)
