@@ -112,9 +112,10 @@ def main(argv=None):
             f.write(f'# {title}\n\n' + report + '\n')
         print(report)
     if args.readme:
+        judged = claims.claims_among(runs)
         generated_sections.splice(args.readme, {
-            'plateau-claims': claims.claims_table(args.work_dir, args.seeds, args.max_iters, claims.claims_among(runs)),
-            'lr-step-claims': claims.claims_table(args.step_dir, args.seeds, args.max_iters, claims.claims_among(runs)),
+            'plateau-claims': claims.claims_table(args.work_dir, args.seeds, args.max_iters, judged),
+            'lr-step-claims': claims.claims_table(args.step_dir, args.seeds, args.max_iters, judged),
             'lr-step-ap': lr_step.seed_table(runs, args.seeds, args.work_dir, args.step_dir, args.max_iters)})
 
 

@@ -151,9 +151,8 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
         out = dict(iters=it)
     cfg, _ = build_cfg(regime, model, recipe, seed, ipe, work, size)
     last = checkpoint(work, ipe, it)
-    M = MODELS[model][1]
-    if M is not None and M > 2 and not model.startswith('HMDN') and 'others' not in out:  # a flat mixture
-        counts = metric_counts(scores[f'{it}/on'], M)
+    if flat_mixture(model) and 'others' not in out:
+        counts = metric_counts(scores[f'{it}/on'], MODELS[model][1])
         others = other_components(counts)
         out.update(others=others, share_others=share_of(counts, others))
     if REGIMES[regime] > 0 and 'fresh' not in out:
@@ -187,6 +186,30 @@ def final_scores(regime: str, model: str, recipe: str, seed: int, work_dir: str,
         with open(path, 'w') as f:
             json.dump(out, f, indent=1)
     return out
+
+
+def flat_mixture(model: str) -> bool:
+    """Whether ``model`` is a flat mixture of more than two components (its other components are scored)."""
+    from .plateau import MODELS
+    components = MODELS[model][1]
+    return components is not None and components > 2 and not model.startswith('HMDN')
+
+
+def scored(work: str, regime: str, model: str) -> bool:
+    """Whether the run in ``work`` has every score :func:`final_scores` adds (the flip test; in the ambiguous regime
+    the fresh scenes' order; for a flat mixture the other components and the AP without them) in its
+    ``claims.json``, of its last scored iteration: :func:`final_scores` would compute nothing."""
+    from .plateau import REGIMES, curve
+    path = osp.join(work, 'claims.json')
+    if not osp.exists(path):
+        return False
+    out = json.load(open(path))
+    keys = ['flip_on', 'flip_off']
+    if REGIMES[regime] > 0:
+        keys.append('fresh')
+    if flat_mixture(model):
+        keys += ['others', 'without_on', 'without_off']
+    return all(k in out for k in keys) and out['iters'] == max(curve(json.load(open(osp.join(work, 'scores.json')))))
 
 
 def finished(state: dict, max_iters: int) -> bool:
@@ -296,20 +319,14 @@ def claims_table(work_dir: str, seeds: Sequence[int], max_iters: int, claims: Se
 
 def score_finished(runs: Sequence[tuple], seeds: Sequence[int], work_dir: str, max_iters: int, size: str = 'full',
                    workers: int = 1) -> None:
-    """:func:`final_scores` of every finished run of ``runs`` ((regime, model, recipe)) and ``seeds`` whose
-    ``claims.json`` is missing or older than its last score, ``workers`` at a time
-    (:func:`~mmpose_mdn.experiments.processes.run_jobs`); a run scored already starts no process."""
+    """:func:`final_scores` of every finished run of ``runs`` ((regime, model, recipe)) and ``seeds`` not
+    :func:`scored` yet, ``workers`` at a time (:func:`~mmpose_mdn.experiments.processes.run_jobs`); a run scored
+    already starts no process."""
     from . import processes
-    from .plateau import curve, run_name
-
-    def scored(regime: str, model: str, recipe: str, seed: int) -> bool:
-        work = _folder(work_dir, (regime, run_name(model, recipe)), seed)
-        path = osp.join(work, 'claims.json')
-        return osp.exists(path) and json.load(open(path))['iters'] == max(curve(json.load(open(
-            osp.join(work, 'scores.json')))))
+    from .plateau import run_dir
     jobs = [(regime, model, recipe, seed, work_dir, size) for regime, model, recipe in runs for seed in seeds
             if finished_run(work_dir, regime, model, recipe, seed, max_iters)
-            and not scored(regime, model, recipe, seed)]
+            and not scored(run_dir(work_dir, regime, model, recipe, seed), regime, model)]
     for _ in processes.run_jobs(final_scores_job, jobs, workers):
         pass
 

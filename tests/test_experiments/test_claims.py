@@ -138,3 +138,26 @@ def test_a_stepped_run_has_finished_once_its_step_has():
     assert cl.finished(dict(iters=24000, plateaued=False), 24000) and cl.finished(dict(iters=8000, plateaued=True),
                                                                                    24000)
     assert not cl.finished(dict(iters=22000, plateaued=False), 24000)
+
+
+def test_a_run_is_scored_once_claims_json_holds_every_score_of_its_last_iteration(tmp_path):
+    """A run stopped part-way through final_scores (which writes claims.json after each refinement mode) is not
+    scored yet, so a report completes it; nor is one that trained past its claims' iteration."""
+    flips = dict(flip_on=0.2, flip_off=0.1)
+    write_run(tmp_path, 'visible', 'L1', 1, 0.2, 0.1, **flips)
+    write_run(tmp_path, 'visible', 'L1', 2, 0.2, 0.1, flip_on=0.2)  # stopped before refinement off
+    write_run(tmp_path, 'ambiguous', 'L1', 1, 0.2, 0.1, **flips)  # no fresh scenes' order
+    write_run(tmp_path, 'ambiguous', 'L1', 2, 0.2, 0.1, fresh={}, **flips)
+    write_run(tmp_path, 'visible', 'MDN3_start', 1, 0.2, 0.1, others=[2], without_on=0.2, **flips)
+    write_run(tmp_path, 'visible', 'MDN3_start', 2, 0.2, 0.1, others=[2], without_on=0.2, without_off=0.1, **flips)
+    write_run(tmp_path, 'visible', 'HMDN4_start', 1, 0.2, 0.1, **flips)  # hierarchical: no other components
+    done = {(regime, name, seed): cl.scored(str(tmp_path / regime / name / f'seed{seed}'), regime,
+                                             name.split('_')[0])
+            for regime, name, seed in [('visible', 'L1', 1), ('visible', 'L1', 2), ('ambiguous', 'L1', 1),
+                                       ('ambiguous', 'L1', 2), ('visible', 'MDN3_start', 1),
+                                       ('visible', 'MDN3_start', 2), ('visible', 'HMDN4_start', 1)]}
+    assert [key for key, value in done.items() if value] == [('visible', 'L1', 1), ('ambiguous', 'L1', 2),
+                                                            ('visible', 'MDN3_start', 2), ('visible', 'HMDN4_start', 1)]
+    run = tmp_path / 'visible' / 'L1' / 'seed1'
+    (run / 'scores.json').write_text(json.dumps({'9000/on': {'coco/AP': 0.2}, '9000/off': {'coco/AP': 0.1}}))
+    assert not cl.scored(str(run), 'visible', 'L1') and not cl.scored(str(tmp_path / 'none'), 'visible', 'L1')
