@@ -50,12 +50,12 @@ def restore(record: str, work: str, max_iters: int) -> bool:
 
 def run(job: dict) -> Optional[str]:
     """One run's course, each stage first restored from its record where that has finished (the cached stages
-    then train and score nothing): trained to its plateau (:func:`~.plateau.train_until_plateau`; job keys
-    ``regime, model, recipe, seed, iters, every, max_iters, work_dir, size, min_scores, records``), the claims'
-    scores of its last checkpoint (:func:`~.claims.final_scores`), the record saved; with ``step`` (dict
-    ``factor, iters, every, step_dir``) the lr step (:func:`~.lr_step.train_lr_step`) and its claims' scores, the
-    record saved. Returns the last stage's folder; a step whose plateau run was restored without its checkpoints
-    is left out (None), said on stdout."""
+    then train and score nothing, and their records are not written again): trained to its plateau
+    (:func:`~.plateau.train_until_plateau`; job keys ``regime, model, recipe, seed, iters, every, max_iters,
+    work_dir, size, min_scores, records``), the claims' scores of its last checkpoint (:func:`~.claims.final_scores`),
+    the record saved; with ``step`` (dict ``factor, iters, every, step_dir``) the lr step
+    (:func:`~.lr_step.train_lr_step`) and its claims' scores, the record saved. Returns the last stage's folder; a
+    step whose plateau run was restored without its checkpoints is left out (None), said on stdout."""
     from . import claims, lr_step
     from .plateau import run_dir, train_until_plateau
     key = (job['regime'], job['model'], job['recipe'], job['seed'])
@@ -64,21 +64,23 @@ def run(job: dict) -> Optional[str]:
     train_until_plateau((*key, job['iters'], job['every'], job['max_iters'], job['work_dir'], job['size'],
                          job['min_scores']))
     claims.final_scores(*key, job['work_dir'], job['size'])
-    save(work, record)
+    if not restored:  # as committed: its state, fitted again here, may differ in the last digit
+        save(work, record)
     step = job.get('step')
     if not step:
         return work
     step_record = record_dir(job['records'], step['step_dir'], *key)
     step_work = run_dir(step['step_dir'], *key)
-    if not restore(step_record, step_work, job['max_iters']) and restored and not osp.exists(
-            osp.join(step_work, 'state.json')):
+    step_restored = restore(step_record, step_work, job['max_iters'])
+    if not step_restored and restored and not osp.exists(osp.join(step_work, 'state.json')):
         print(f'{work}: restored from its record {record} without checkpoints: its lr step cannot be trained here '
               '(to step it, remove its record and work folder, and train it again)', flush=True)
         return None
     lr_step.train_lr_step((*key, step['iters'], step['every'], step['factor'], job['work_dir'], job['max_iters'],
                            step['step_dir'], job['size']))
     claims.final_scores(*key, step['step_dir'], job['size'])
-    save(step_work, step_record)
+    if not step_restored:
+        save(step_work, step_record)
     return step_work
 
 

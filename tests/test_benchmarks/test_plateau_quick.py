@@ -142,11 +142,13 @@ def test_quick_run_then_continued_then_cached(tmp_path, capsys):
     assert json.loads((tmp_path / 'records' / 'step' / 'ambiguous' / 'MDN3_start' / 'seed7' / 'state.json')
                       .read_text()) == state
     other = tmp_path / 'other'
+    written = {p: p.stat().st_mtime_ns for p in (tmp_path / 'records').rglob('*.json')}
     plateau.main(['--quick', '--runs', 'MDN3:start', '--seeds', '7', '--jobs', '1', '--work-dir', str(other / 'work'),
                   '--records', str(tmp_path / 'records'), '--lr-step', '0.1', '--step-dir', str(other / 'step'),
                   '--report', str(other / 'report.md'), '--step-report', str(other / 'step.md'), '--plots-dir',
                   str(other / 'plots')])
     assert not list(other.rglob('*.pth')) and not (other / 'work' / 'data').exists()
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / 'records').rglob('*.json')} == written  # not re-saved
     for name, original in (('report.md', 'final.md'), ('step.md', 'step.md')):  # the same but for the command
         assert (other / name).read_text().split('\n')[3:] == (tmp_path / original).read_text().split('\n')[3:]
     with pytest.raises(RuntimeError, match='6 iterations trained, but no checkpoint is here to continue from'):
