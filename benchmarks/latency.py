@@ -27,9 +27,10 @@ def main(argv=None) -> int:
         raise SystemExit(f'coco_mini val has fewer than {max(args.batches)} images: set MDN_DATA to the folder '
                          'holding coco_mini/')
     started, start, load = datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), time.time(), os.getloadavg()
-    rows, parity = measure(args.families, args.batches)
+    rows, networks, parity = measure(args.families, args.batches)
     command = 'python benchmarks/latency.py' + ' '.join([''] + list(sys.argv[1:] if argv is None else argv))
-    text = markdown(rows, command, started, (load[0], os.getloadavg()[0]), time.time() - start, parity)
+    text = markdown(rows, command, started, (load[0], os.getloadavg()[0]), time.time() - start, parity,
+                    networks)
     args.out.write_text(text + '\n')
     print(text)
     return 0

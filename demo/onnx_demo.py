@@ -74,25 +74,22 @@ class OnnxPoseModel:
         return [self.people(outputs, b, centers[b], scales[b], bbox_thr) for b in range(len(imgs))]
 
     def people(self, outputs: dict, b: int, center: np.ndarray, scale: np.ndarray, bbox_thr: float):
-        """Image ``b``'s people scoring >= ``bbox_thr`` from the graph's outputs, mapped to image pixels."""
+        """Image ``b``'s people scoring >= ``bbox_thr`` from the graph's outputs, mapped to image pixels: a point p
+        to ``p * S / s_in + c - S / 2``, a std to ``sigma * S / s_in``, keypoint k's std ``sigma v_k t_k``."""
         ratio = scale / np.float32(self.meta['input_size'])
         shift = center - 0.5 * scale
         keep = outputs['dets'][b, :, 4] >= bbox_thr
-        kept = {name: outputs[name][b, keep] for name in ('dets', 'keypoints', 'components', 'mixture_probs', 'sigmas')
-                if name in outputs}
-        dets, kpts = kept['dets'], kept['keypoints']
-        people = []
-        for i in range(len(dets)):
-            person = dict(keypoints=(kpts[i, :, :2] * ratio + shift).tolist(), keypoint_scores=kpts[i, :, 2].tolist(),
-                          bbox=[(dets[i, :4].reshape(2, 2) * ratio + shift).reshape(4).tolist()],
-                          bbox_score=float(dets[i, 4]))
-            if 'components' in kept:
-                sigma = kept['sigmas'][i] * ratio
-                scale = np.asarray(self.meta['sigmas']) * np.asarray(self.meta.get('keypoint_temperatures') or 1.0)
-                person.update(component=int(kept['components'][i]), mixture_probs=kept['mixture_probs'][i].tolist(),
-                              sigma=sigma.tolist(), keypoint_sigma=(sigma[None] * scale[:, None]).tolist())
-            people.append(person)
-        return people
+        dets, kpts = outputs['dets'][b, keep], outputs['keypoints'][b, keep]
+        fields = dict(keypoints=(kpts[..., :2] * ratio + shift).tolist(), keypoint_scores=kpts[..., 2].tolist(),
+                      bbox=(dets[:, :4].reshape(-1, 2, 2) * ratio + shift).reshape(-1, 1, 4).tolist(),
+                      bbox_score=dets[:, 4].tolist())
+        if 'components' in outputs:
+            sigma = outputs['sigmas'][b, keep] * ratio  # (N, 2)
+            v_t = np.asarray(self.meta['sigmas']) * np.asarray(self.meta.get('keypoint_temperatures') or 1.0)
+            fields.update(component=outputs['components'][b, keep].tolist(),
+                          mixture_probs=outputs['mixture_probs'][b, keep].tolist(), sigma=sigma.tolist(),
+                          keypoint_sigma=(sigma[:, None] * v_t[None, :, None]).tolist())
+        return [dict(zip(fields, person)) for person in zip(*fields.values())]
 
 
 def draw(img: np.ndarray, people, meta: dict, kpt_thr: float, radius: int, thickness: int,

@@ -16,6 +16,11 @@ read from disk in every call (batch 1 and 8):
 - onnxruntime int8: the same graph with its convolutions in int8 (``--quantize int8``,
   :func:`~mmpose_mdn.deployment.quantize_int8`, calibrated on :data:`CALIBRATION_IMAGES` coco_mini train images).
 
+At batch 1 the networks alone are timed beside them: ``PredictMaps`` (the backbone and the head's maps, the
+export without decoding) in PyTorch and onnxruntime float32, on a fixed input, twice (the image and its mirror
+image) for flip L1; where a ratio of the networks alone misses a target, no change to reading, preprocessing or
+decoding meets it end to end.
+
 Weights are the configs' initial ones (latency does not depend on them, except through decoding: the untrained
 heads' heatmaps make every one of the 100 candidates a person and a refinement candidate for both runtimes, the
 worst case). One thread each: ``torch.set_num_threads(1)``, onnxruntime's intra- and inter-op threads 1. Each
@@ -44,7 +49,8 @@ BATCHES = (1, 8)
 PARITY_IMAGES = 3
 CALIBRATION_IMAGES = 4
 RUNTIMES = ('PyTorch', 'ORT', 'ORT int8')
-RUNS = tuple(f'{rt} {m}' for rt in RUNTIMES for m in ('MDN3', 'flip L1'))
+MODELS = ('MDN3', 'flip L1')
+RUNS = tuple(f'{rt} {m}' for rt in RUNTIMES for m in MODELS)
 
 
 def coco_mini_images(n: int, split: str = 'val2017') -> List[Path]:
@@ -55,13 +61,16 @@ def coco_mini_images(n: int, split: str = 'val2017') -> List[Path]:
 def runtimes(config: str, flip_test: bool, work_dir: Path) -> Dict[str, object]:
     """The model of ``config`` (initial weights, ``flip_test`` set) as three end-to-end functions of a list of image
     paths: 'PyTorch', 'ORT' (its ``--with-decode --dynamic-batch`` export into ``work_dir``) and 'ORT int8' (that
-    export quantized); 'parity': the float32 export verified against PyTorch on :data:`PARITY_IMAGES` coco_mini val
-    images (``compare_on_images``, refused by ``check_parity`` beyond the tolerances)."""
+    export quantized); its network alone as two functions of a batch of inputs (B, 3, H, W), 'PyTorch network' and
+    'ORT network' (``PredictMaps`` and its export; two passes, the input and its mirror image, with ``flip_test``);
+    'input_size' (W, H); 'parity': the float32 export verified against PyTorch on :data:`PARITY_IMAGES` coco_mini
+    val images (``compare_on_images``, refused by ``check_parity`` beyond the tolerances)."""
     import onnxruntime
     from mmengine.dataset import Compose, pseudo_collate
     from mmpose.apis import init_model
 
-    from ..deployment import calibration_inputs, check_parity, compare_on_images, export_onnx, quantize_int8
+    from ..deployment import (PredictMaps, calibration_inputs, check_parity, compare_on_images, export_onnx,
+                              quantize_int8)
     torch.manual_seed(0)
     model = init_model(str(ROOT / config), None, device='cpu', cfg_options={'model.test_cfg.flip_test': flip_test})
     pipeline = Compose(copy.deepcopy(model.cfg.test_dataloader.dataset.pipeline))
@@ -86,18 +95,33 @@ def runtimes(config: str, flip_test: bool, work_dir: Path) -> Dict[str, object]:
     def ort(runtime):
         return lambda paths: deployed[runtime].predict([demo.read_image(p) for p in paths], 0.0)
 
-    return {'PyTorch': pytorch, 'ORT': ort('ORT'), 'ORT int8': ort('ORT int8'), 'parity': parity}
+    maps_file = onnx_file.with_suffix('.maps.onnx')
+    network = PredictMaps(model, export_onnx(model, str(maps_file), tuple(model.cfg.codec['input_size']),
+                                             dynamic_batch=True))
+    maps_session = onnxruntime.InferenceSession(str(maps_file), options, providers=['CPUExecutionProvider'])
+    passes = 2 if flip_test else 1
+
+    def pytorch_network(inputs):
+        with torch.no_grad():
+            return [network(x) for x in (inputs, inputs.flip(-1))[:passes]]
+
+    def ort_network(inputs):
+        return [maps_session.run(None, {'input': x.numpy()}) for x in (inputs, inputs.flip(-1))[:passes]]
+
+    return {'PyTorch': pytorch, 'ORT': ort('ORT'), 'ORT int8': ort('ORT int8'), 'PyTorch network': pytorch_network,
+            'ORT network': ort_network, 'input_size': tuple(model.cfg.codec['input_size']), 'parity': parity}
 
 
-def measure(families: List[str], batches=BATCHES) -> Tuple[List[list], List[list]]:
-    """Per family and batch: the four runs' times and the ratios of the targets (table rows); per family and
-    model: its export's parity (table rows)."""
+def measure(families: List[str], batches=BATCHES) -> Tuple[List[list], List[list], List[list]]:
+    """Per family and batch: the six runs' times and the ratios of the targets (table rows); per family, at batch 1:
+    the networks' times and ratios (table rows, :data:`NETWORK_HEADER`); per family and model: its export's
+    parity (table rows)."""
     from mmengine.registry import init_default_scope
 
     import mmpose_mdn  # noqa: F401  registers the plugin
     init_default_scope('mmpose')
     torch.set_num_threads(1)
-    rows, parity = [], []
+    rows, networks, parity = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for family in families:
             mdn_cfg, l1_cfg, warmup, repeats = FAMILIES[family]
@@ -109,18 +133,31 @@ def measure(families: List[str], batches=BATCHES) -> Tuple[List[list], List[list
                 paths = coco_mini_images(batch)
                 calls = {f'{rt} MDN3': (lambda f=mdn[rt]: f(paths)) for rt in RUNTIMES}
                 calls.update({f'{rt} flip L1': (lambda f=flip[rt]: f(paths)) for rt in RUNTIMES})
+                if batch == 1:  # the networks alone, side by side with the end-to-end calls
+                    inputs = torch.randn(1, 3, *mdn['input_size'][::-1], generator=torch.Generator().manual_seed(0))
+                    calls.update({f'{rt} {m} network': (lambda f=fns[f'{rt} network']: f(inputs))
+                                  for m, fns in (('MDN3', mdn), ('flip L1', flip)) for rt in RUNTIMES[:2]})
                 times = timed_rounds(calls, warmup, repeats, time.perf_counter)
+                if batch == 1:
+                    networks.append([family, *(ms(times[f'{rt} {m} network']) for rt in RUNTIMES[:2] for m in MODELS),
+                                     *(f'{ratio(times[f"ORT {m} network"], times[f"PyTorch {m} network"]):.2f}'
+                                       for m in MODELS),
+                                     *(f'{ratio(times[f"{rt} MDN3 network"], times[f"{rt} flip L1 network"]):.2f}'
+                                       for rt in RUNTIMES[:2])])
+                    print(networks[-1], flush=True)
                 rows.append([family, batch, *(ms(times[r]) for r in RUNS),
                              *(f'{ratio(times[f"{rt} {m}"], times[f"PyTorch {m}"]):.2f}'
-                               for rt in RUNTIMES[1:] for m in ('MDN3', 'flip L1')),
+                               for rt in RUNTIMES[1:] for m in MODELS),
                              *(f'{ratio(times[f"{rt} MDN3"], times[f"{rt} flip L1"]):.2f}' for rt in RUNTIMES)])
                 print(rows[-1], flush=True)
-    return rows, parity
+    return rows, networks, parity
 
 
 HEADER = ['family', 'batch', *(f'{r} ms' for r in RUNS),
-          *(f'{rt} / PyTorch, {m}' for rt in RUNTIMES[1:] for m in ('MDN3', 'flip L1')),
+          *(f'{rt} / PyTorch, {m}' for rt in RUNTIMES[1:] for m in MODELS),
           *(f'MDN3 / flip L1, {rt}' for rt in RUNTIMES)]
+NETWORK_HEADER = ['family', *(f'{rt} {m} ms' for rt in RUNTIMES[:2] for m in MODELS),
+                  *(f'ORT / PyTorch, {m}' for m in MODELS), *(f'MDN3 / flip L1, {rt}' for rt in RUNTIMES[:2])]
 
 
 PARITY_HEADER = ['family', 'model', 'images', 'people found by both', 'by one alone', 'keypoints differ (px)',
@@ -128,9 +165,10 @@ PARITY_HEADER = ['family', 'model', 'images', 'people found by both', 'by one al
 
 
 def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed: float,
-             parity: List[list] = ()) -> str:
-    """The report: machine, method, the table, the targets of issue 22 against the measured ratios, and the
-    float32 exports' parity."""
+             parity: List[list] = (), networks: List[list] = ()) -> str:
+    """The report: machine, method, the table, the networks alone (``networks``, rows of
+    :data:`NETWORK_HEADER`), the targets of issue 22 against the measured ratios (end to end, and the networks
+    alone), and the float32 exports' parity."""
     import onnxruntime
 
     from ..evaluation.report import markdown_table
@@ -144,6 +182,11 @@ def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed:
              'median (min-max) per call of the whole batch; ratios are medians of per-round ratios',
              '- method and what each runtime runs: `mmpose_mdn/experiments/latency.py`', '']
     lines += markdown_table(HEADER, [list(map(str, row)) for row in rows])
+    if networks:
+        lines += ['', '## The networks alone, batch 1', '', 'The backbone and the head\'s maps (`PredictMaps`, the '
+                  'export without decoding) on a fixed input, timed in the same rounds as batch 1 above; flip L1: two '
+                  'passes (the input and its mirror image), without the averaging.', '']
+        lines += markdown_table(NETWORK_HEADER, [list(map(str, row)) for row in networks])
     first = 2 + len(RUNS)  # the ratio columns: ORT / PyTorch (MDN3, flip L1), int8 / PyTorch, MDN3 / flip L1 x 3
     ort_pt = [float(r[i]) for r in rows if r[1] == 1 for i in (first, first + 1)]
     int8_pt = [float(r[i]) for r in rows if r[1] == 1 for i in (first + 2, first + 3)]
@@ -157,7 +200,18 @@ def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed:
               f'({"met" if max(int8_pt) <= 0.8 else "not met"} for every family; its AP: the README\'s Deploy '
               'section)',
               f'- one-pass MDN3 / flip-test L1 on every runtime, <= 0.55: measured {span(one_pass)} '
-              f'({"met" if max(one_pass) <= 0.55 else "not met"} in every row)', '']
+              f'({"met" if max(one_pass) <= 0.55 else "not met"} in every row)']
+    if networks:
+        def over(column, target):
+            missed = [r[0] for r in networks if float(r[column]) > target]
+            return f'above {target:.2f} for {", ".join(missed)}' if missed else f'<= {target:.2f} for every family'
+        net_ort_pt = [float(r[i]) for r in networks for i in (5, 6)]
+        net_one_pass = [float(r[i]) for r in networks for i in (7, 8)]
+        lines.append('- the networks alone (a bound: where they miss a target, no change to reading, preprocessing '
+                     f'or decoding meets it end to end): onnxruntime / PyTorch {span(net_ort_pt)} ({over(5, 0.8)} '
+                     f'in MDN3, {over(6, 0.8)} in flip L1); one-pass MDN3 / flip-test L1 {span(net_one_pass)} '
+                     f'({over(7, 0.55)} in PyTorch, {over(8, 0.55)} in onnxruntime)')
+    lines.append('')
     if parity:
         lines += ['## Parity of the timed exports', '', f'Each export above against PyTorch on the first '
                   f'{PARITY_IMAGES} coco_mini val images (`compare_on_images`, `check_parity`: keypoints within 0.5 '
