@@ -42,8 +42,8 @@ from .speed import cpu_name, ms, ratio, timed_rounds
 
 FAMILIES = dict(  # name: (MDN3 config, L1 base config, warm-up calls, timed rounds)
     tiny=('configs/mdn/hg-tiny_mdn3_coco-mini.py', 'configs/mdn/hg-tiny_base_coco-mini.py', 2, 10),
-    XSmallHG=('configs/mdn/hg-xsmall_mdn3_coco.py', 'configs/mdn/hg-xsmall_base_coco.py', 1, 4),
-    SmallHG=('configs/mdn/hg-small_mdn3_coco.py', 'configs/mdn/hg-small_base_coco.py', 1, 3),
+    XSmallHG=('configs/mdn/hg-xsmall_mdn3_coco.py', 'configs/mdn/hg-xsmall_base_coco.py', 1, 6),
+    SmallHG=('configs/mdn/hg-small_mdn3_coco.py', 'configs/mdn/hg-small_base_coco.py', 1, 6),
 )
 BATCHES = (1, 8)
 PARITY_IMAGES = 3
@@ -177,7 +177,9 @@ def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed:
              f'Produced by `{command}` on {started} in {elapsed / 60:.1f} min.', '',
              f'- machine: {cpu}, {os.cpu_count()} cores visible, CPU only; torch {torch.__version__}, onnxruntime '
              f'{onnxruntime.__version__}; one thread each',
-             f'- load average (1 min) at the start and the end: {load[0]:.1f} / {load[1]:.1f}',
+             f'- load average (1 min) at the start and the end: {load[0]:.1f} / {load[1]:.1f} on {os.cpu_count()} '
+             'cores' + (': more runnable threads than cores, so the timed calls (wall time) waited for a core at times '
+                        'and the ratios are not an idle machine\'s' if max(load) > os.cpu_count() else ''),
              '- end to end: read the file, preprocess, network, decode, people in image pixels; wall time; '
              'median (min-max) per call of the whole batch; ratios are medians of per-round ratios',
              '- method and what each runtime runs: `mmpose_mdn/experiments/latency.py`', '']

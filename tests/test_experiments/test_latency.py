@@ -33,3 +33,12 @@ def test_networks_alone_bound_the_targets():
             'one-pass MDN3 / flip-test L1 0.50-0.58 (above 0.55 for tiny in PyTorch, above 0.55 for tiny in '
             'onnxruntime)') in text
     assert 'networks alone' not in markdown(rows, 'cmd', 'now', (0.0, 0.0), 60.0)
+
+
+def test_a_loaded_machine_is_said():
+    """More runnable threads than cores (the load average) is flagged in the report; an idle machine is not."""
+    import os
+    rows = [['tiny', 1, *TIMES, '0.70', '0.60', '0.40', '0.45', '0.50', '0.52', '0.53']]
+    flag = 'more runnable threads than cores'
+    assert flag in markdown(rows, 'cmd', 'now', (os.cpu_count() + 2.4, 1.0), 60.0)
+    assert flag not in markdown(rows, 'cmd', 'now', (0.5, os.cpu_count() - 0.5), 60.0)
