@@ -171,9 +171,9 @@ PARITY_HEADER = ['family', 'model', 'images', 'people found by both', 'by one al
 
 def markdown(rows: List[list], command: str, started: str, load: tuple, elapsed: float,
              parity: List[list] = (), networks: List[list] = ()) -> str:
-    """The report: machine, method, the table, the networks alone (``networks``, rows of
-    :data:`NETWORK_HEADER`), the targets of issue 22 against the measured ratios (end to end, and the networks
-    alone), and the float32 exports' parity."""
+    """The report: machine, method, the table, the networks alone and reading the file (``networks``, rows of
+    :data:`NETWORK_HEADER`), the targets of issue 22 against the measured ratios (end to end, and the bound of
+    network + read), and the float32 exports' parity."""
     import onnxruntime
 
     from ..evaluation.report import markdown_table
